@@ -1,0 +1,1 @@
+"""The Bus domain: agents, messages, events, leases, host capacity, alerts, todos."""

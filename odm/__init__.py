@@ -1,0 +1,1 @@
+"""The Operational Domain Model: domain, lifecycles, numbering, ledgers, store and services."""

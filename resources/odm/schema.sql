@@ -1,0 +1,2 @@
+-- odm database schema snapshot (kept in step with the Alembic versions by tests/servers/test_migrations.py)
+-- The baseline migration creates no tables yet.

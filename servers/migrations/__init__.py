@@ -1,0 +1,23 @@
+"""Schema migrations of the two databases: bus by ordered SQL files, odm by Alembic.
+
+Both runners answer the same two questions (``status``, ``upgrade``) so that the servers,
+``xeroctl db`` and the tests treat the databases alike. A database whose revision the code
+does not know (written by a newer release) is refused, never downgraded or overwritten.
+"""
+
+from __future__ import annotations
+
+from ._base import Migrator, MigrationStatus
+from ._alembic import AlembicMigrator
+from ._sql import SqlMigrator
+
+__all__ = ["AlembicMigrator", "MigrationStatus", "Migrator", "SqlMigrator", "migrator_for"]
+
+
+def migrator_for(database: str) -> Migrator:
+    """The migrator of ``database`` ("bus" or "odm")."""
+    if database == "bus":
+        return SqlMigrator("bus")
+    if database == "odm":
+        return AlembicMigrator("odm")
+    raise ValueError(f"unknown database {database!r}")

@@ -1,0 +1,1 @@
+"""XEM: protocol frames, keys, enrollment, router, agent, dispatch queue, invocations."""
