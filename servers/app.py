@@ -89,12 +89,31 @@ class SuiteServer(MCPServer[Runtime]):
 
     async def _handle_call_tool(self, ctx: Any, params: CallToolRequestParams) -> Any:
         context = Context(request_context=ctx, mcp_server=self, input_params=params, subscriptions=self._subscriptions)
+        unknown = self._unknown_arguments(params)
+        if unknown:
+            return CallToolResult(content=[TextContent(type="text", text=unknown)], is_error=True)
         try:
             return await self.call_tool(params.name, params.arguments or {}, context)
         except MCPError:
             raise
         except Exception as exc:
             return CallToolResult(content=[TextContent(type="text", text=_tool_error_text(self, params, exc))], is_error=True)
+
+
+    def _unknown_arguments(self, params: CallToolRequestParams) -> str | None:
+        """A misspelt argument would otherwise be dropped silently and the call run with a default."""
+        tool = self._tool_manager.get_tool(params.name)
+        if tool is None or not params.arguments:
+            return None
+        accepted = set(tool.parameters.get("properties", {}))
+        extra = sorted(set(params.arguments) - accepted)
+        if not extra:
+            return None
+        return (
+            f"[invalid_argument] {params.name}: {', '.join(extra)} "
+            f"{'is not an argument' if len(extra) == 1 else 'are not arguments'} of this tool "
+            f"(it takes: {', '.join(sorted(accepted)) or 'no arguments'}); fix the arguments and call again"
+        )
 
 
 def _tool_error_text(server: SuiteServer, params: CallToolRequestParams, exc: Exception) -> str:

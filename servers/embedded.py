@@ -183,13 +183,24 @@ class EmbeddedCluster:
             pid, socket_dir, status = int(lines[0]), lines[4].strip(), lines[7].strip()
         except (FileNotFoundError, PermissionError, IndexError, ValueError):
             return None
-        try:
-            alive = psutil.Process(pid).name() == "postgres"
-        except psutil.Error:
-            alive = False
-        if not alive or status != "ready" or not socket_dir:
+        if not _is_live_postgres(pid) or status != "ready" or not socket_dir:
             return None
         return pid, Path(socket_dir)
+
+    def _remove_stale_pid_files(self) -> None:
+        """A crashed postmaster leaves postmaster.pid and the socket's .lock behind, and where nobody reaps
+        the dead (a container whose PID 1 is not an init) its pid stays a zombie that PostgreSQL takes
+        for a live server. Called only when _postmaster() found no live server, under the lock; shared
+        memory still attached by surviving backends is checked by PostgreSQL itself at start."""
+        for lock_file in (self.pgdata / "postmaster.pid", self._socket_dir() / f"{_SOCKET_NAME}.lock"):
+            try:
+                pid = int(lock_file.read_text().splitlines()[0])
+            except (FileNotFoundError, IndexError, ValueError):
+                continue
+            if _is_live_postgres(pid):
+                continue
+            log.warning("removing stale %s (pid %s no longer runs a server)", lock_file, pid)
+            lock_file.unlink(missing_ok=True)
 
     def _socket_dir(self) -> Path:
         if len(str(self.pgdata / _SOCKET_NAME)) <= _MAX_SOCKET_PATH:
@@ -213,6 +224,7 @@ class EmbeddedCluster:
     def _start(self) -> None:
         log.info("starting embedded PostgreSQL in %s", self.pgdata)
         _prepare_for_system_user(self.pgdata)
+        self._remove_stale_pid_files()
         options = f"-c listen_addresses='' -k {shlex.quote(str(self._socket_dir()))} -c max_connections=200"
         self._run(
             "pg_ctl",
@@ -241,7 +253,7 @@ class EmbeddedCluster:
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,
-                user=_system_user(),
+                **_run_as(),
                 start_new_session=True,  # the postmaster must not receive the terminal's Ctrl-C
                 timeout=_START_TIMEOUT_S + 30,
                 cwd="/",
@@ -268,6 +280,16 @@ def _bin_dir() -> Path:
 def _system_user() -> str | None:
     """PostgreSQL refuses to run as root; as root the cluster runs as pgserver's own account."""
     return _SYSTEM_USER if os.geteuid() == 0 else None
+
+
+def _run_as() -> dict[str, object]:
+    """subprocess arguments that drop root to the system account (group too: a root gid would make
+    directories' group bits, not their other bits, decide access)."""
+    user = _system_user()
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
 def _prepare_for_system_user(pgdata: Path) -> None:
@@ -306,9 +328,21 @@ def _chown_to_system_user(path: Path) -> None:
     os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-def _process_key(pid: int) -> tuple[int, float] | None:
+def _is_live_postgres(pid: int) -> bool:
     try:
-        return pid, psutil.Process(pid).create_time()
+        proc = psutil.Process(pid)
+        return proc.name() == "postgres" and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _process_key(pid: int) -> tuple[int, float] | None:
+    """(pid, start time) of a running process; None for a dead one (zombies included)."""
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return pid, proc.create_time()
     except psutil.Error:
         return None
 

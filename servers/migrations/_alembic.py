@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from functools import cached_property
 
 import anyio
@@ -19,6 +20,10 @@ from ._base import MigrationStatus, check_not_ahead
 __all__ = ["AlembicMigrator"]
 
 log = logging.getLogger("xiopro.migrations")
+
+# alembic.context is a module-global proxy: two upgrades in one process must not overlap.
+# Across processes, env.py's advisory lock serialises them.
+_in_process = threading.Lock()
 
 
 class AlembicMigrator:
@@ -64,7 +69,7 @@ class AlembicMigrator:
             if before.pending:
                 log.info("applying %s migrations %s", self.database, ", ".join(before.pending))
                 try:
-                    await anyio.to_thread.run_sync(command.upgrade, self.config(dsn), "head")
+                    await anyio.to_thread.run_sync(self._upgrade_in_thread, dsn)
                 except CommandError as exc:  # e.g. a revision written concurrently by a newer release
                     log.error("alembic upgrade of %s failed: %s", self.database, exc)
                     check_not_ahead(await self.status(conn))
@@ -72,3 +77,7 @@ class AlembicMigrator:
             return await self.status(conn)
         finally:
             await conn.close()
+
+    def _upgrade_in_thread(self, dsn: str) -> None:
+        with _in_process:
+            command.upgrade(self.config(dsn), "head")

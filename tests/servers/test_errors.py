@@ -1,0 +1,120 @@
+"""Failed tool calls read `[code] message` with a next step, and never leak internals (both eras)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import asyncpg
+import pytest
+
+from servers import bus
+from servers.app import ServerSpec
+from servers.errors import SuiteError
+from servers.toolsets import ToolRegistry
+from tests.conftest import connect_client
+
+tools = ToolRegistry({"default": "error probes"})
+_flags = dict(read_only=True, destructive=False, idempotent=True, open_world=False)
+
+
+class DomainRefusal(Exception):
+    """A package's own exception: any exception with a known ``code`` is shown as-is."""
+
+    code = "invalid_transition"
+
+
+@tools.tool(title="Raise a coded error", **_flags)
+async def refuse(kind: Literal["suite", "domain"]) -> str:
+    """Fail with a coded error."""
+    if kind == "suite":
+        raise SuiteError("not_found", "task 1001.01 does not exist; call search to find it")
+    raise DomainRefusal("task 1001.02 cannot go from create.draft to complete.completed; allowed next: plan.draft")
+
+
+@tools.tool(title="Crash", **_flags)
+async def crash() -> str:
+    """Fail with an unexpected exception whose text must stay on the server."""
+    raise RuntimeError("SELECT secret FROM credentials WHERE dsn='postgresql://app:hunter2@db/odm'")
+
+
+@tools.tool(title="Lose the database", **_flags)
+async def lose_database() -> str:
+    """Fail as if PostgreSQL went away mid-call."""
+    raise asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+
+
+@tools.tool(title="Typed arguments", **_flags)
+async def typed(count: int, priority: Literal["low", "normal", "high"] = "normal") -> str:
+    """Accept typed arguments."""
+    return f"{count}:{priority}"
+
+
+SPEC = ServerSpec(
+    program="probe-mcp", name="xiopro-probe", title="probe", database="bus", schema="public",
+    instructions="probe", tools=tools, default_port=0,
+)
+
+
+# Clients are opened inside each test: an async fixture that yields inside the client's task group
+# would be torn down in another task than the one that entered it.
+
+
+def text_of(result) -> str:
+    assert result.is_error
+    return result.content[0].text
+
+
+async def test_coded_errors_reach_the_client_verbatim_with_their_code(suite_settings, era):
+    async with connect_client(SPEC, suite_settings, mode=era) as client:
+        assert text_of(await client.call_tool("refuse", {"kind": "suite"})) == (
+            "[not_found] task 1001.01 does not exist; call search to find it"
+        )
+        assert text_of(await client.call_tool("refuse", {"kind": "domain"})).startswith(
+            "[invalid_transition] task 1001.02 cannot go from create.draft"
+        )
+
+
+async def test_unexpected_exception_is_internal_with_a_reference_and_no_detail(suite_settings, era, caplog):
+    async with connect_client(SPEC, suite_settings, mode=era) as client:
+        with caplog.at_level(logging.ERROR, logger="xiopro.errors"):
+            text = text_of(await client.call_tool("crash", {}))
+        assert text.startswith("[internal] tool crash failed unexpectedly (ref ")
+        assert "SELECT" not in text and "hunter2" not in text and "Traceback" not in text
+        ref = text.split("(ref ")[1][:6]
+        assert any(ref in record.getMessage() for record in caplog.records), "the log must carry the same reference"
+
+
+async def test_lost_database_connection_is_unavailable_with_a_retry_hint(suite_settings, era):
+    async with connect_client(SPEC, suite_settings, mode=era) as client:
+        assert text_of(await client.call_tool("lose_database", {})).startswith("[unavailable] ")
+
+
+async def test_wrong_argument_types_name_the_argument_without_echoing_values(suite_settings, era):
+    async with connect_client(SPEC, suite_settings, mode=era) as client:
+        text = text_of(await client.call_tool("typed", {"count": "many", "priority": "urgent"}))
+        assert text.startswith("[invalid_argument] typed: ")
+        assert "count:" in text and "priority:" in text
+        assert "many" not in text and "urgent" not in text.split("priority:")[0]
+        assert text.endswith("fix the arguments and call again")
+
+
+async def test_missing_and_unknown_arguments_are_invalid_argument(suite_settings, era):
+    async with connect_client(SPEC, suite_settings, mode=era) as client:
+        text = text_of(await client.call_tool("typed", {}))
+        assert "count: is required" in text
+        text = text_of(await client.call_tool("typed", {"count": 1, "priorty": "high"}))
+        assert text.startswith("[invalid_argument] typed: priorty is not an argument of this tool")
+        assert "count, priority" in text
+
+
+async def test_unknown_tool_is_not_found_and_points_at_tools_list(suite_settings, era):
+    async with connect_client(SPEC, suite_settings, mode=era) as client:
+        text = text_of(await client.call_tool("no_such_tool", {}))
+        assert text.startswith("[not_found] no tool named 'no_such_tool'")
+        assert "tools/list" in text
+
+
+async def test_real_server_maps_unknown_tool_the_same_way(suite_settings):
+    async with connect_client(bus.SPEC, suite_settings) as c:
+        assert text_of(await c.call_tool("delete_everything", {})).startswith("[not_found] ")

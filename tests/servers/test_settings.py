@@ -1,0 +1,47 @@
+"""Settings from XIOPRO_* variables: bad values become one line naming the variable, secrets never shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from servers.errors import StartupError
+from servers.settings import load_settings, redact_dsn
+
+
+@pytest.mark.parametrize(
+    "dsn, complaint",
+    [
+        ("mysql://root@localhost/bus", "must start with postgresql://"),
+        ("postgresql://postgres@127.0.0.1:notaport/bus", "is not a valid URL"),
+        ("postgresql://postgres@127.0.0.1:5432", "names no database"),
+        ("postgresql://postgres@127.0.0.1:70000/bus", "is not a valid URL"),
+        ("just words", "must start with postgresql://"),
+    ],
+)
+def test_malformed_dsn_is_refused_naming_the_variable(monkeypatch, dsn, complaint):
+    monkeypatch.setenv("XIOPRO_BUS_DSN", dsn)
+    with pytest.raises(StartupError) as caught:
+        load_settings()
+    assert caught.value.code == "invalid_argument"
+    assert str(caught.value).startswith("XIOPRO_BUS_DSN ")
+    assert complaint in str(caught.value)
+
+
+def test_password_in_a_malformed_dsn_never_appears_in_the_error(monkeypatch):
+    monkeypatch.setenv("XIOPRO_ODM_DSN", "mysql://app:hunter2@db/odm")
+    with pytest.raises(StartupError) as caught:
+        load_settings()
+    assert "hunter2" not in str(caught.value)
+
+
+def test_redacted_dsn_hides_the_password_and_keeps_the_rest():
+    assert redact_dsn("postgresql://app:hunter2@db.example:5432/odm") == "postgresql://app:***@db.example:5432/odm"
+    assert redact_dsn("postgresql://app@db/odm") == "postgresql://app@db/odm"
+
+
+def test_empty_dsn_means_the_embedded_cluster(monkeypatch, tmp_path):
+    monkeypatch.setenv("XIOPRO_BUS_DSN", "  ")
+    monkeypatch.setenv("XIOPRO_HOME", str(tmp_path))
+    settings = load_settings()
+    assert settings.bus_dsn is None
+    assert settings.home == tmp_path
