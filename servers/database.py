@@ -17,7 +17,7 @@ from .errors import StartupError
 from .migrations import MigrationStatus, migrator_for
 from .settings import SuiteSettings
 
-__all__ = ["Target", "connect", "database_target", "describe", "ensure_database", "open_pool", "prepare_database", "read_status"]
+__all__ = ["Target", "connect", "connect_admin", "database_target", "describe", "ensure_database", "open_pool", "prepare_database", "read_status"]
 
 log = logging.getLogger("xiopro.database")
 
@@ -109,6 +109,15 @@ async def connect(target: Target, *, dsn: str | None = None) -> asyncpg.Connecti
         ) from None
 
 
+async def connect_admin(target: Target) -> asyncpg.Connection:
+    """A connection to the server's maintenance database (``postgres``), to create or drop databases.
+
+    Raises:
+        StartupError: as ``connect``.
+    """
+    return await connect(target, dsn=urlunsplit(urlsplit(target.dsn)._replace(path="/postgres")))
+
+
 async def ensure_database(target: Target) -> bool:
     """Create the target database if it does not exist. Returns True if it was created.
 
@@ -122,8 +131,7 @@ async def ensure_database(target: Target) -> bool:
     else:
         await conn.close()
         return False
-    parts = urlsplit(target.dsn)
-    admin = await connect(target, dsn=urlunsplit(parts._replace(path="/postgres")))
+    admin = await connect_admin(target)
     try:
         await admin.execute(f'CREATE DATABASE "{target.name}"')
         log.info("created database %s at %s", target.name, target.where)

@@ -30,7 +30,7 @@ import psutil
 
 from .errors import StartupError
 
-__all__ = ["EmbeddedCluster", "EmbeddedStatus"]
+__all__ = ["EmbeddedCluster", "EmbeddedStatus", "pg_binary"]
 
 log = logging.getLogger("xiopro.embedded")
 
@@ -275,6 +275,11 @@ def _bin_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise StartupError("unavailable", "the pgserver package is not installed; pip install pgserver")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def pg_binary(program: str) -> Path:
+    """Path of a PostgreSQL client program shipped with pgserver (psql, pg_dump, ...)."""
+    return _bin_dir() / program
 
 
 def _system_user() -> str | None:
