@@ -38,3 +38,4 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         except click.exceptions.Abort:
             raise SystemExit(130) from None
     raise SystemExit(status if isinstance(status, int) else 0)
+

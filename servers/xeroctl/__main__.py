@@ -1,0 +1,5 @@
+"""``python -m servers.xeroctl`` runs xeroctl (what the console script runs)."""
+
+from . import main
+
+main()

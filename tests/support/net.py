@@ -1,0 +1,51 @@
+"""Ports and server processes for tests that need real sockets."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import anyio
+from mcp import Client
+
+__all__ = ["free_port", "running_server"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@asynccontextmanager
+async def running_server(argv: Sequence[str], env: dict[str, str], *, timeout: float = 60) -> AsyncIterator[str]:
+    """Start ``argv --http 127.0.0.1:PORT`` and yield its MCP URL once ``health`` answers; stop it after."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([*argv, "--http", f"127.0.0.1:{port}"], env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        with anyio.fail_after(timeout):
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise AssertionError(f"{argv} exited {proc.returncode}: {log.read().decode(errors='replace')[-3000:]}")
+                try:
+                    async with Client(url, mode="legacy") as client:
+                        if not (await client.call_tool("health", {})).is_error:
+                            break
+                except Exception:  # noqa: BLE001 - not listening yet
+                    await anyio.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
