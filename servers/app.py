@@ -11,6 +11,7 @@ import asyncpg
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.subscriptions import SubscriptionBus
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolRequestParams, CallToolResult, TextContent
 
@@ -39,6 +40,8 @@ class ServerSpec:
     default_port: int
     register: Callable[[SuiteServer], None] | None = None  # resources and prompts
     services: Callable[[Runtime], AbstractAsyncContextManager[Any]] | None = None
+    # the MCP SubscriptionBus (push fan-out) of a server built on ``runtime``; None = in-process default
+    subscriptions: Callable[[Runtime], SubscriptionBus] | None = None
 
 
 @dataclass
@@ -86,6 +89,8 @@ class SuiteServer(MCPServer[Runtime]):
     argument errors as pydantic dumps; this override maps the original exception
     (``__cause__``) through ``describe_exception`` instead.
     """
+
+    runtime: Runtime | None = None  # set by build_server
 
     async def _handle_call_tool(self, ctx: Any, params: CallToolRequestParams) -> Any:
         context = Context(request_context=ctx, mcp_server=self, input_params=params, subscriptions=self._subscriptions)
@@ -145,7 +150,9 @@ def build_server(spec: ServerSpec, runtime: Runtime, toolsets: frozenset[str]) -
         version=VERSION,
         lifespan=lifespan,
         log_level=runtime.settings.log_level,  # type: ignore[arg-type]
+        subscriptions=spec.subscriptions(runtime) if spec.subscriptions is not None else None,
     )
+    server.runtime = runtime  # for static resources, which get no Context
     install_health(server)
     spec.tools.install(server, toolsets)
     if spec.register is not None:

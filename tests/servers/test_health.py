@@ -26,7 +26,7 @@ async def test_health_reports_version_database_revision_and_time(server, suite_s
     assert health["version"] == VERSION
     assert health["database"] == expected_db
     assert health["schema_name"] == spec.schema
-    assert health["migration_revision"] == health["latest_revision"] == "0001"
+    assert health["migration_revision"] == health["latest_revision"] is not None
     assert health["embedded"] is False
     server_time = datetime.fromisoformat(health["server_time"])
     assert abs((server_time - datetime.now(timezone.utc)).total_seconds()) < 60

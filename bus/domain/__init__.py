@@ -1,0 +1,1 @@
+"""Bus domain: models, lifecycles and rules, with no I/O."""

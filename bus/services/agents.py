@@ -1,0 +1,101 @@
+"""Use cases of the agent registry: register, heartbeat, read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+from pydantic import BaseModel, Field
+
+from ..domain import uris
+from ..domain.agents import Agent, AgentStatus, ReportedStatus, liveness
+from ..errors import NotFound
+from ..settings import BusSettings
+from ..store.agents import AgentStore
+from ..store.changes import announce
+from ..store.db import Database
+
+__all__ = ["AgentService", "HeartbeatAck"]
+
+
+class HeartbeatAck(BaseModel):
+    agent_id: str
+    status: AgentStatus = Field(description="your status now")
+    previous_status: AgentStatus = Field(description="your status just before this heartbeat")
+    next_heartbeat_within_s: float = Field(description="heartbeat again within this many seconds to stay online")
+
+
+class AgentService:
+    def __init__(self, db: Database, settings: BusSettings) -> None:
+        self.db = db
+        self.settings = settings
+
+    def to_agent(self, row: asyncpg.Record, now) -> Agent:
+        return Agent(
+            id=row["id"],
+            role=row["role"],
+            registration_name=row["registration_name"],
+            host_id=row["host_id"],
+            capabilities=list(row["capabilities"]),
+            status=self.status_of(row["reported_status"], row["last_heartbeat_at"], now),
+            in_flight=list(row["in_flight"]),
+            note=row["note"],
+            registered_at=row["registered_at"],
+            last_heartbeat_at=row["last_heartbeat_at"],
+            status_since=row["status_since"],
+        )
+
+    def status_of(self, reported: ReportedStatus, last_heartbeat_at, now) -> AgentStatus:
+        return liveness(
+            reported,
+            last_heartbeat_at,
+            now,
+            stale_after_s=self.settings.stale_after_s,
+            offline_after_s=self.settings.offline_after_s,
+        )
+
+    async def register(
+        self, agent_id: str, role: str, registration_name: str | None, host_id: str | None, capabilities: Sequence[str]
+    ) -> Agent:
+        async with self.db.transaction() as conn:
+            row = await AgentStore(conn).register(agent_id, role, registration_name, host_id, capabilities)
+            await announce(conn, [uris.AGENTS, uris.agent(agent_id)])
+        return self.to_agent(row, row["now"])
+
+    async def heartbeat(
+        self, agent_id: str, status: ReportedStatus, in_flight: Sequence[str], note: str | None
+    ) -> HeartbeatAck:
+        """Raises: NotFound when the agent never registered."""
+        async with self.db.transaction() as conn:
+            row = await AgentStore(conn).heartbeat(agent_id, status, in_flight, note)
+            if row is None:
+                raise NotFound(f"agent {agent_id} is not registered; call register_agent first, then heartbeat")
+            now = row["now"]
+            before = self.status_of(row["prev_reported_status"], row["prev_heartbeat_at"], now)
+            after = self.status_of(row["reported_status"], row["last_heartbeat_at"], now)
+            if before != after:
+                await announce(conn, [uris.AGENTS, uris.agent(agent_id)])
+        return HeartbeatAck(
+            agent_id=agent_id,
+            status=after,
+            previous_status=before,
+            next_heartbeat_within_s=self.settings.stale_after_s,
+        )
+
+    async def get(self, agent_id: str) -> Agent:
+        """Raises: NotFound."""
+        async with self.db.read() as conn:
+            store = AgentStore(conn)
+            row = await store.get(agent_id)
+            now = await store.now()
+        if row is None:
+            raise NotFound(f"agent {agent_id} is not registered; read bus://agents for the registered agents")
+        return self.to_agent(row, now)
+
+    async def list(self, *, role: str | None = None, after_id: str | None = None, limit: int = 200) -> list[Agent]:
+        async with self.db.read() as conn:
+            store = AgentStore(conn)
+            rows = await store.list(role=role, after_id=after_id, limit=limit)
+            now = await store.now()
+        return [self.to_agent(r, now) for r in rows]
+

@@ -1,0 +1,99 @@
+"""Bus tools of the agent registry: register_agent, heartbeat (default) and list_agents (ops)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field, StringConstraints
+
+from bus.domain.agents import Agent, AgentStatus, ReportedStatus
+from bus.domain.names import AgentId, HostId, Role
+from bus.services.agents import HeartbeatAck
+
+from ._registry import services, tools
+
+__all__ = ["AgentList", "heartbeat", "list_agents", "register_agent"]
+
+Capability = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+WorkItem = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+@tools.tool(title="Register an agent", read_only=False, destructive=False, idempotent=True, open_world=False)
+async def register_agent(
+    ctx: Context,
+    agent_id: AgentId,
+    role: Role,
+    registration_name: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None,
+    host_id: HostId | None = None,
+    capabilities: Annotated[list[Capability], Field(max_length=100)] = [],  # noqa: B006 - pydantic copies it
+) -> Agent:
+    """Register (or re-register) an agent with the Bus; it is online from now on and must heartbeat.
+
+    Call once at start-up. Errors: [invalid_argument].
+    """
+    return await services(ctx).agents.register(agent_id, role, registration_name, host_id, capabilities)
+
+
+@tools.tool(title="Heartbeat", read_only=False, destructive=False, idempotent=True, open_world=False)
+async def heartbeat(
+    ctx: Context,
+    agent_id: AgentId,
+    status: ReportedStatus = "online",
+    in_flight: Annotated[list[WorkItem], Field(max_length=100, description="ids of work in progress")] = [],  # noqa: B006
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None,
+) -> HeartbeatAck:
+    """Tell the Bus you are alive; missed heartbeats make you stale, then offline.
+
+    Send status="error" (with a note) when you cannot work: a human gets a todo. Errors: [not_found] (register first).
+    """
+    return await services(ctx).agents.heartbeat(agent_id, status, in_flight, note)
+
+
+class AgentSummary(BaseModel):
+    id: str
+    role: str
+    status: AgentStatus
+    host_id: str | None
+    last_heartbeat_at: str
+
+
+class AgentList(BaseModel):
+    items: list[AgentSummary]
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+
+
+@tools.tool("ops", title="List agents", read_only=True, destructive=False, idempotent=True, open_world=False)
+async def list_agents(
+    ctx: Context,
+    role: Role | None = None,
+    status: AgentStatus | None = None,
+    limit: Annotated[int, Field(ge=1, le=200)] = 20,
+    cursor: AgentId | None = None,
+) -> AgentList:
+    """List registered agents with their liveness (online, stale, offline, error), by id.
+
+    Errors: [invalid_argument].
+    """
+    items: list[AgentSummary] = []
+    after = cursor
+    while True:
+        page = await services(ctx).agents.list(role=role, after_id=after, limit=200)
+        for index, agent in enumerate(page):
+            if status is None or agent.status == status:
+                items.append(_summary(agent))
+                if len(items) == limit:
+                    more = index < len(page) - 1 or len(page) == 200
+                    return AgentList(items=items, next_cursor=agent.id if more else None)
+        if len(page) < 200:
+            return AgentList(items=items, next_cursor=None)
+        after = page[-1].id
+
+def _summary(agent: Agent) -> AgentSummary:
+    return AgentSummary(
+        id=agent.id,
+        role=agent.role,
+        status=agent.status,
+        host_id=agent.host_id,
+        last_heartbeat_at=agent.last_heartbeat_at.isoformat(),
+    )

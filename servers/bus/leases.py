@@ -1,0 +1,53 @@
+"""Bus tools of named leases: acquire_lease, release_lease (default) and get_lease (ops)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from bus.domain.leases import Lease, LeaseGrant, LeaseRelease
+from bus.domain.names import AgentId, LeaseName
+
+from ._registry import services, tools
+
+__all__ = ["acquire_lease", "get_lease", "release_lease"]
+
+
+@tools.tool(title="Acquire or renew a lease", read_only=False, destructive=False, idempotent=False, open_world=False)
+async def acquire_lease(
+    ctx: Context,
+    name: LeaseName,
+    holder: AgentId,
+    ttl_seconds: Annotated[int, Field(ge=1, le=86400, description="seconds until the lease expires unless renewed")],
+) -> LeaseGrant:
+    """Take the named lease, or renew it if you already hold it (same token, later expiry).
+
+    The token grows with every new grant: pass it to whatever the lease guards. The lease "go" elects
+    the system master orchestrator. Errors: [lease_held] (says who holds it until when), [invalid_argument].
+    """
+    return await services(ctx).leases.acquire(name, holder, float(ttl_seconds))
+
+
+@tools.tool(title="Release a lease", read_only=False, destructive=False, idempotent=True, open_world=False)
+async def release_lease(
+    ctx: Context,
+    name: LeaseName,
+    holder: AgentId,
+    token: Annotated[int, Field(ge=1, description="the token acquire_lease gave you")],
+) -> LeaseRelease:
+    """Give the lease up so another holder can take it at once; only its current holder and token can.
+
+    Errors: [conflict] (stale token), [lease_held] (someone else holds it now), [not_found].
+    """
+    return await services(ctx).leases.release(name, holder, token)
+
+
+@tools.tool("ops", title="Read a lease", read_only=True, destructive=False, idempotent=True, open_world=False)
+async def get_lease(ctx: Context, name: LeaseName) -> Lease:
+    """Who holds the named lease (e.g. go: the system master orchestrator), its token and expiry.
+
+    Errors: [not_found].
+    """
+    return await services(ctx).leases.get(name)

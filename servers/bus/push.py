@@ -1,0 +1,98 @@
+"""Push across processes: MCP resource-updated notices driven by PostgreSQL LISTEN/NOTIFY.
+
+Both protocol eras are served from the same database notices (``bus.store.changes``):
+
+* 2026-07-28 ``subscriptions/listen``: ``PgSubscriptionBus`` is the server's ``SubscriptionBus``;
+  the SDK's ListenHandler subscribes to it and filters by URI per stream. ``publish`` (what
+  ``ctx.notify_resource_updated`` calls) sends a NOTIFY, so every process sees it.
+* legacy ``resources/subscribe``: MCPServer has no handler for it, so ``install_legacy_subscribe``
+  registers one on the low-level server; subscribed sessions are kept in ``services.push`` and get
+  ``notifications/resources/updated`` on their standalone channel. The connection (reached through
+  the session's private ``_connection``, the only per-connection key the SDK offers) drops its
+  subscriptions when it closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from mcp.server.context import ServerRequestContext
+from mcp.server.mcpserver import MCPServer
+from mcp.shared.exceptions import MCPError
+from mcp.shared.subscriptions import ResourceUpdated, ServerEvent
+from mcp_types import INVALID_PARAMS, EmptyResult, SubscribeRequestParams, UnsubscribeRequestParams
+
+from bus.services.container import BusServices
+from bus.store.changes import announce
+
+__all__ = ["PgSubscriptionBus", "install_legacy_subscribe"]
+
+log = logging.getLogger("xiopro.bus.push")
+
+
+class PgSubscriptionBus:
+    """``SubscriptionBus`` whose events travel through the database, reaching every bus-mcp process."""
+
+    def __init__(self, services: BusServices) -> None:
+        self._services = services
+        self._listeners: dict[object, Callable[[ServerEvent], None]] = {}
+        services.changes.subscribe(self._on_change)
+
+    async def publish(self, event: ServerEvent) -> None:
+        if isinstance(event, ResourceUpdated):
+            async with self._services.db.transaction() as conn:
+                await announce(conn, [event.uri])
+        else:  # list-changed events concern this process's own tool/prompt/resource lists
+            self._fan_out(event)
+
+    def subscribe(self, listener: Callable[[ServerEvent], None]) -> Callable[[], None]:
+        token = object()
+        self._listeners[token] = listener
+
+        def unsubscribe() -> None:
+            self._listeners.pop(token, None)
+
+        return unsubscribe
+
+    def _on_change(self, uri: str) -> None:
+        self._fan_out(ResourceUpdated(uri=uri))
+
+    def _fan_out(self, event: ServerEvent) -> None:
+        for listener in list(self._listeners.values()):
+            try:
+                listener(event)
+            except Exception:  # the SubscriptionBus contract: one bad listener must not starve the others
+                log.exception("subscription listener raised; continuing")
+
+
+def _check_uri(uri: str) -> str:
+    if not uri.startswith("bus://"):
+        raise MCPError(INVALID_PARAMS, f"only bus:// resources can be subscribed to here, not {uri!r}")
+    return uri
+
+
+def install_legacy_subscribe(server: MCPServer) -> None:
+    """Serve ``resources/subscribe`` and ``resources/unsubscribe`` (protocol versions before 2026-07-28)."""
+
+    async def subscribe(ctx: ServerRequestContext, params: SubscribeRequestParams) -> EmptyResult:
+        uri = _check_uri(params.uri)
+        push = ctx.lifespan_context.services.push
+        session = ctx.session
+        connection = getattr(session, "_connection", session)
+        push.add(uri, connection, session.send_resource_updated)
+        exit_stack = getattr(connection, "exit_stack", None)
+        if exit_stack is not None and not connection.state.get("xiopro_bus_push"):
+            connection.state["xiopro_bus_push"] = True
+            exit_stack.callback(push.remove_all, connection)
+        return EmptyResult()
+
+    async def unsubscribe(ctx: ServerRequestContext, params: UnsubscribeRequestParams) -> EmptyResult:
+        uri = _check_uri(params.uri)
+        session = ctx.session
+        ctx.lifespan_context.services.push.remove(uri, getattr(session, "_connection", session))
+        return EmptyResult()
+
+    lowlevel = server._lowlevel_server  # noqa: SLF001 - MCPServer exposes no hook for these two methods
+    lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
+    lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)

@@ -1,0 +1,82 @@
+"""Bus resources (bus://agents, bus://leases/{name}, ...), legacy subscriptions and the prompt."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+
+from bus.errors import BusError, NotFound
+from bus.services.container import BusServices
+from servers.app import SuiteServer
+
+from ._registry import services
+from .push import install_legacy_subscribe
+
+__all__ = ["register", "resource_errors"]
+
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+def resource_errors(fn: _F) -> _F:
+    """Turn Bus errors into ``[code] message`` resource errors (not_found as the -32602 variant)."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await fn(*args, **kwargs)
+        except NotFound as exc:
+            raise ResourceNotFoundError(f"[{exc.code}] {exc}") from None
+        except BusError as exc:
+            raise ResourceError(f"[{exc.code}] {exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def static_services(server: SuiteServer) -> BusServices:
+    """The services of a static resource's server (static resources get no Context)."""
+    assert server.runtime is not None, "build_server sets the runtime"
+    return server.runtime.services
+
+
+def register(server: SuiteServer) -> None:
+    install_legacy_subscribe(server)
+
+    @server.resource("bus://agents", name="agents", title="Registered agents", mime_type="application/json",
+                     description="Every registered agent with its liveness (online, stale, offline, error) and the go holder.")
+    @resource_errors
+    async def agents() -> dict:
+        svc = static_services(server)
+        everyone = []
+        after = None
+        while True:
+            page = await svc.agents.list(after_id=after, limit=200)
+            everyone.extend(page)
+            if len(page) < 200:
+                break
+            after = page[-1].id
+        master = await _master(svc)
+        return {"master": master, "agents": [a.model_dump(mode="json") for a in everyone]}
+
+    @server.resource("bus://agents/{agent_id}", name="agent", title="One agent", mime_type="application/json",
+                     description="One registered agent: role, host, capabilities, liveness, in-flight work.")
+    @resource_errors
+    async def agent(ctx: Context, agent_id: str) -> dict:
+        return (await services(ctx).agents.get(agent_id)).model_dump(mode="json")
+
+    @server.resource("bus://leases/{name}", name="lease", title="A named lease", mime_type="application/json",
+                     description="Holder, fencing token and expiry of a named lease (go: the system master).")
+    @resource_errors
+    async def lease(ctx: Context, name: str) -> dict:
+        return (await services(ctx).leases.get(name)).model_dump(mode="json")
+
+
+async def _master(svc) -> str | None:
+    try:
+        go = await svc.leases.get("go")
+    except NotFound:
+        return None
+    return go.holder if go.held else None
