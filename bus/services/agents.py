@@ -14,6 +14,7 @@ from ..settings import BusSettings
 from ..store.agents import AgentStore
 from ..store.changes import announce
 from ..store.db import Database
+from ..store.messages import MessageStore
 
 __all__ = ["AgentService", "HeartbeatAck"]
 
@@ -23,6 +24,7 @@ class HeartbeatAck(BaseModel):
     status: AgentStatus = Field(description="your status now")
     previous_status: AgentStatus = Field(description="your status just before this heartbeat")
     next_heartbeat_within_s: float = Field(description="heartbeat again within this many seconds to stay online")
+    unread_messages: int = Field(description="messages in your inbox not yet acknowledged (fetch_inbox reads them)")
 
 
 class AgentService:
@@ -75,11 +77,13 @@ class AgentService:
             after = self.status_of(row["reported_status"], row["last_heartbeat_at"], now)
             if before != after:
                 await announce(conn, [uris.AGENTS, uris.agent(agent_id)])
+            unread = await MessageStore(conn).unread_count(agent_id)
         return HeartbeatAck(
             agent_id=agent_id,
             status=after,
             previous_status=before,
             next_heartbeat_within_s=self.settings.stale_after_s,
+            unread_messages=unread,
         )
 
     async def get(self, agent_id: str) -> Agent:

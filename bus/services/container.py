@@ -19,6 +19,7 @@ from ..store.changes import ChangeHub, ChangeListener
 from ..store.db import Database
 from .agents import AgentService
 from .leases import LeaseService
+from .messages import MessageService
 from .push import UriSubscriptions
 
 __all__ = ["BusServices", "open_services"]
@@ -33,6 +34,7 @@ class BusServices:
     push: UriSubscriptions
     agents: AgentService
     leases: LeaseService
+    messages: MessageService
 
 
 @asynccontextmanager
@@ -51,6 +53,7 @@ async def open_services(
             push=UriSubscriptions(hub, tg),
             agents=AgentService(db, settings),
             leases=LeaseService(db),
+            messages=MessageService(db, settings),
         )
         listener = ChangeListener(dsn, hub.dispatch)
         tg.start_soon(listener.run)

@@ -15,6 +15,7 @@ from ..errors import StartupError
 from ..cli import run_server
 from . import agents as _agents  # noqa: F401 - registers the tools
 from . import leases as _leases  # noqa: F401
+from . import messages as _messages  # noqa: F401
 from ._registry import tools
 from .push import PgSubscriptionBus
 from .resources import register

@@ -73,6 +73,22 @@ def register(server: SuiteServer) -> None:
     async def lease(ctx: Context, name: str) -> dict:
         return (await services(ctx).leases.get(name)).model_dump(mode="json")
 
+    @server.resource("bus://inbox/{agent_id}", name="inbox", title="An agent's inbox", mime_type="application/json",
+                     description="Unacknowledged messages of one agent, oldest first (first 50); subscribe for a push "
+                                 "when a message arrives. Reading it marks nothing read.")
+    @resource_errors
+    async def inbox(ctx: Context, agent_id: str) -> dict:
+        page = await services(ctx).messages.fetch_inbox(agent_id, limit=50, mark_read=False)
+        return page.model_dump(mode="json")
+
+    @server.resource("bus://messages/{message_id}", name="message", title="One message", mime_type="application/json",
+                     description="One message in full (fetch_inbox cuts long bodies), with per-recipient receipts.")
+    @resource_errors
+    async def message(ctx: Context, message_id: str) -> dict:
+        if not message_id.isdigit():
+            raise NotFound(f"no message {message_id}; message ids are numbers")
+        return (await services(ctx).messages.get(int(message_id))).model_dump(mode="json")
+
 
 async def _master(svc) -> str | None:
     try:

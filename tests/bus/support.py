@@ -7,16 +7,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import warnings
+
+import anyio
 import asyncpg
+from anyio.streams.memory import MemoryObjectReceiveStream
 from mcp import Client
+from mcp.shared.exceptions import MCPDeprecationWarning
 
 from bus.settings import BusSettings
 from servers import bus
-from servers.app import ServerSpec
+from servers.app import ServerSpec, SuiteServer, build_server, open_runtime
 from servers.settings import SuiteSettings
 from tests.conftest import connect_client
 
-__all__ = ["bus_client", "bus_spec", "call", "call_error", "sql", "text_of"]
+__all__ = ["bus_client", "bus_server", "bus_spec", "call", "call_error", "sql", "subscribed", "text_of"]
 
 
 def bus_spec(**overrides: Any) -> ServerSpec:
@@ -31,6 +36,47 @@ async def bus_client(
 ) -> AsyncIterator[Client]:
     async with connect_client(bus_spec(**bus_settings), settings, mode=mode, toolsets=toolsets) as client:
         yield client
+
+
+@asynccontextmanager
+async def bus_server(settings: SuiteSettings, *, toolsets: str | None = None, **bus_settings: Any) -> AsyncIterator[SuiteServer]:
+    """A real bus-mcp server (own runtime and pool) to connect several in-process clients to."""
+    spec = bus_spec(**bus_settings)
+    async with open_runtime(spec, settings) as runtime:
+        yield build_server(spec, runtime, spec.tools.select(toolsets))
+
+
+@asynccontextmanager
+async def subscribed(
+    target: SuiteServer | str, mode: str, *uris: str
+) -> AsyncIterator[tuple[Client, MemoryObjectReceiveStream[str]]]:
+    """A client subscribed to ``uris`` the way its protocol era does it, and the stream of pushed URIs.
+
+    legacy: resources/subscribe + notifications/resources/updated; 2026-07-28: subscriptions/listen.
+    """
+    send, receive = anyio.create_memory_object_stream[str](1000)
+
+    async def on_message(message: Any) -> None:
+        if getattr(message, "method", None) == "notifications/resources/updated":
+            send.send_nowait(message.params.uri)
+
+    async with Client(target, mode=mode, message_handler=on_message if mode == "legacy" else None) as client:
+        if mode == "legacy":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)  # the legacy era is what we test here
+                for uri in uris:
+                    await client.subscribe_resource(uri)
+            yield client, receive
+            return
+        async with client.listen(resource_subscriptions=list(uris)) as subscription, anyio.create_task_group() as tg:
+
+            async def pump() -> None:
+                async for event in subscription:
+                    send.send_nowait(event.uri)
+
+            tg.start_soon(pump)
+            yield client, receive
+            tg.cancel_scope.cancel()
 
 
 def text_of(result) -> str:

@@ -1,0 +1,190 @@
+"""Use cases of messages: send (with push to every recipient's inbox), fetch, acknowledge, threads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from ..domain import uris
+from ..domain.messages import (
+    AckResult, Inbox, InboxItem, Message, Receipt, SentMessage, ThreadItem, expand, parse_addresses,
+)
+from ..errors import InvalidArgument, NotFound
+from ..settings import BusSettings
+from ..store.agents import AgentStore
+from ..store.changes import announce
+from ..store.db import Database
+from ..store.messages import MessageStore
+
+__all__ = ["MessageService", "OverdueAck", "OverdueAcks", "Thread"]
+
+
+class Thread(BaseModel):
+    thread_id: int
+    items: list[ThreadItem]
+    next_cursor: str | None
+
+
+class OverdueAck(BaseModel):
+    message_id: int
+    agent_id: str = Field(description="the recipient that has not acknowledged")
+    from_agent: str
+    subject: str
+    created_at: datetime
+    overdue_by_s: float
+
+
+class OverdueAcks(BaseModel):
+    items: list[OverdueAck]
+    next_cursor: str | None
+
+
+def _cursor_int(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        return int(cursor)
+    except ValueError:
+        raise InvalidArgument(f"cursor {cursor!r} is not one this tool returned; omit it to start over") from None
+
+
+class MessageService:
+    def __init__(self, db: Database, settings: BusSettings) -> None:
+        self.db = db
+        self.settings = settings
+
+    async def send(
+        self,
+        from_agent: str,
+        to: Sequence[str],
+        subject: str,
+        body: str,
+        *,
+        thread_id: int | None = None,
+        importance: str = "normal",
+        ack_required: bool = False,
+    ) -> SentMessage:
+        """Deliver to every addressed agent (durably) and push to their inboxes at commit.
+
+        Raises:
+            NotFound: the sender, an addressed agent, a role or the thread does not exist.
+            InvalidArgument: the addresses name nobody but the sender.
+        """
+        addressing = parse_addresses(to)
+        async with self.db.transaction() as conn:
+            agents = AgentStore(conn)
+            known = await agents.existing([from_agent, *addressing.agent_ids])
+            if from_agent not in known:
+                raise NotFound(f"sender {from_agent} is not registered; call register_agent first")
+            missing = [a for a in addressing.agent_ids if a not in known]
+            if missing:
+                raise NotFound(
+                    f"no registered agent {', '.join(missing)}; read bus://agents for agent ids, "
+                    "or address role:<role> or *"
+                )
+            by_role = {role: await agents.ids_with_role(role) for role in addressing.roles}
+            empty = [role for role, ids in by_role.items() if not ids]
+            if empty:
+                raise NotFound(f"no registered agent has role {', '.join(empty)}; read bus://agents for the roles")
+            registered = await agents.all_ids() if addressing.everyone else []
+            recipients = expand(addressing, from_agent, registered, by_role)
+            if not recipients:
+                raise InvalidArgument("the addresses name no agent but the sender; address another agent, a role or *")
+            store = MessageStore(conn)
+            if thread_id is not None:
+                root = await store.thread_of(thread_id)
+                if root is None:
+                    raise NotFound(f"no message or thread {thread_id}; omit thread_id to start a new thread")
+                thread_id = root
+            row = await store.insert(
+                from_agent, list(to), recipients, subject, body, importance, ack_required, thread_id
+            )
+            await announce(conn, [uris.inbox(r) for r in recipients])
+        return SentMessage(message_id=row["id"], thread_id=row["thread_id"], recipients=recipients, created_at=row["created_at"])
+
+    async def fetch_inbox(
+        self,
+        agent_id: str,
+        *,
+        since: datetime | None = None,
+        unread_only: bool = True,
+        limit: int = 20,
+        cursor: str | None = None,
+        mark_read: bool = True,
+    ) -> Inbox:
+        """Raises: NotFound (unregistered agent), InvalidArgument (foreign cursor)."""
+        after = _cursor_int(cursor)
+        async with self.db.transaction() as conn:
+            if not await AgentStore(conn).existing([agent_id]):
+                raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
+            store = MessageStore(conn)
+            rows = await store.inbox(
+                agent_id, overdue_after_s=self.settings.ack_overdue_after_s, unread_only=unread_only,
+                since=since, after_id=after, limit=limit + 1, mark_read=mark_read,
+            )
+            unread = await store.unread_count(agent_id)
+        items = [InboxItem(**dict(r)) for r in rows[:limit]]
+        more = len(rows) > limit
+        return Inbox(agent_id=agent_id, items=items, next_cursor=str(items[-1].id) if more else None, unread_total=unread)
+
+    async def ack(self, agent_id: str, message_ids: Sequence[int]) -> AckResult:
+        """All or nothing.
+
+        Raises:
+            NotFound: a message id was never delivered to ``agent_id``.
+        """
+        wanted = sorted(set(message_ids))
+        async with self.db.transaction() as conn:
+            store = MessageStore(conn)
+            delivered = await store.deliveries(agent_id, wanted)
+            missing = [m for m in wanted if m not in delivered]
+            if missing:
+                raise NotFound(
+                    f"message {', '.join(map(str, missing))} was not delivered to {agent_id}; "
+                    "acknowledge ids from your own fetch_inbox"
+                )
+            acked = await store.ack(agent_id, [m for m in wanted if not delivered[m]])
+        return AckResult(acked=acked, already_acked=[m for m in wanted if delivered[m]])
+
+    async def unread_count(self, agent_id: str) -> int:
+        async with self.db.read() as conn:
+            return await MessageStore(conn).unread_count(agent_id)
+
+    async def get(self, message_id: int) -> Message:
+        """Raises: NotFound."""
+        async with self.db.read() as conn:
+            store = MessageStore(conn)
+            row = await store.get(message_id)
+            if row is None:
+                raise NotFound(f"no message {message_id}; ids come from fetch_inbox or send_message")
+            receipts = await store.receipts(message_id, self.settings.ack_overdue_after_s)
+        return Message(**dict(row), receipts=[Receipt(**dict(r)) for r in receipts])
+
+    async def thread(self, thread_id: int, *, limit: int, cursor: str | None) -> Thread:
+        """Raises: NotFound, InvalidArgument."""
+        after = _cursor_int(cursor)
+        async with self.db.read() as conn:
+            store = MessageStore(conn)
+            root = await store.thread_of(thread_id)
+            if root is None:
+                raise NotFound(f"no message or thread {thread_id}")
+            rows = await store.thread(root, after, limit + 1)
+        items = [ThreadItem(**dict(r)) for r in rows[:limit]]
+        return Thread(thread_id=root, items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+
+    async def overdue(
+        self, *, from_agent: str | None, to_agent: str | None, limit: int, cursor: str | None
+    ) -> OverdueAcks:
+        after = None
+        if cursor is not None:
+            message_id, _, agent = cursor.partition(":")
+            after = (_cursor_int(message_id), agent)
+        async with self.db.read() as conn:
+            rows = await MessageStore(conn).overdue(
+                self.settings.ack_overdue_after_s, from_agent, to_agent, after, limit + 1
+            )
+        items = [OverdueAck(**dict(r)) for r in rows[:limit]]
+        more = len(rows) > limit
+        return OverdueAcks(items=items, next_cursor=f"{items[-1].message_id}:{items[-1].agent_id}" if more else None)
