@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
 
 from mcp.server import MCPServer
@@ -65,6 +66,7 @@ def install_health(server: MCPServer) -> None:
     server.add_tool(
         health,
         title="Server health",
+        description=inspect.cleandoc(health.__doc__ or ""),
         annotations=ToolAnnotations(
             title="Server health", read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
         ),

@@ -7,6 +7,7 @@ hide behind).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -94,4 +95,10 @@ class ToolRegistry:
     def install(self, server: MCPServer, selected: frozenset[str]) -> None:
         for name, tool in self._tools.items():
             if tool.toolset in selected:
-                server.add_tool(tool.fn, name=name, title=tool.title, annotations=tool.annotations)
+                server.add_tool(
+                    tool.fn,
+                    name=name,
+                    title=tool.title,
+                    description=inspect.cleandoc(tool.fn.__doc__ or ""),
+                    annotations=tool.annotations,
+                )

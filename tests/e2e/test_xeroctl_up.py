@@ -1,0 +1,169 @@
+"""`xeroctl up` as a newcomer runs it: ready with three answering servers, refusing a second copy or a
+taken port in one line, and leaving no process behind on Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import psutil
+import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from tests.conftest import ERAS, script_env
+from tests.support.pg import external_dsn
+from tests.support.suite import Suite, suite_processes
+
+
+def _external_env(prefix: str) -> dict[str, str]:
+    """In the external-PostgreSQL run, the suite uses fresh databases there (xeroctl up creates them)."""
+    dsn = external_dsn()
+    if dsn is None:
+        return {}
+    base = dsn.rsplit("/", 1)[0]
+    return {"XIOPRO_BUS_DSN": f"{base}/xiopro_{prefix}_bus", "XIOPRO_ODM_DSN": f"{base}/xiopro_{prefix}_odm"}
+
+
+def _drop_external(env: dict[str, str]) -> None:
+    dsn = external_dsn()
+    if dsn is None:
+        return
+    import asyncpg
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            for key in ("XIOPRO_BUS_DSN", "XIOPRO_ODM_DSN"):
+                await conn.execute(f'DROP DATABASE IF EXISTS "{env[key].rsplit("/", 1)[1]}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    anyio.run(drop)
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    """One running suite for the read-only checks of this module (embedded, or external DSNs)."""
+    extra = _external_env(f"e2e_{psutil.Process().pid}")
+    running = Suite(tmp_path_factory.mktemp("suite-home"), extra_env=extra).start_ready()
+    try:
+        yield running
+    finally:
+        running.stop()
+        _drop_external(extra)
+
+
+async def test_all_three_endpoints_answer_health_in_both_eras(suite):
+    for server, name in (("bus", "xiopro-bus"), ("odm", "xiopro-odm"), ("xem", "xiopro-xem")):
+        for era in ERAS:
+            async with Client(suite.url(server), mode=era) as client:
+                result = await client.call_tool("health", {})
+            assert not result.is_error, result.content
+            assert result.structured_content["server"] == name
+            assert result.structured_content["embedded"] is (external_dsn() is None)
+
+
+async def test_router_endpoint_accepts_connections_and_its_key_is_printed(suite):
+    stream = await anyio.connect_tcp("127.0.0.1", suite.ports["router"])
+    await stream.aclose()
+    key_lines = [line for line in suite.lines if "router CURVE public key:" in line]
+    assert len(key_lines) == 1 and len(key_lines[0].split(":", 1)[1].strip()) == 40
+
+
+def test_printed_mcp_json_has_an_http_and_a_stdio_variant(suite):
+    text = "\n".join(suite.lines)
+    blocks, depth, current = [], 0, []
+    for line in suite.lines:  # the two pretty-printed JSON objects
+        if line == "{" and depth == 0:
+            current, depth = [line], 1
+            continue
+        if depth:
+            current.append(line)
+            depth += line.count("{") - line.count("}")
+            if depth == 0:
+                blocks.append(json.loads("\n".join(current)))
+    assert len(blocks) == 2, text
+    http, stdio = (b["mcpServers"] for b in blocks)
+    assert http["xiopro-odm"] == {"type": "http", "url": suite.url("odm")}
+    assert stdio["xiopro-odm"]["type"] == "stdio" and Path(stdio["xiopro-odm"]["command"]).name == "odm-mcp"
+    assert stdio["xiopro-bus"]["env"]["XIOPRO_HOME"] == str(suite.home)
+    assert "hunter2" not in text and "postgres@" not in text.split("Claude Code")[1]
+
+
+def test_second_up_on_the_same_home_is_refused_in_one_line(suite):
+    other = Suite(suite.home, extra_env=suite.extra_env)
+    proc = subprocess.run(other.argv(), env=other.env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("xeroctl: [conflict] xeroctl up is already running"), proc.stderr
+
+
+def test_taken_port_is_one_line_naming_the_port_and_its_flag(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = Suite(tmp_path)
+        busy.ports["odm"] = holder.getsockname()[1]
+        proc = subprocess.run(busy.argv(), env=busy.env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines == [f"xeroctl: [conflict] port {busy.ports['odm']} on 127.0.0.1 is already in use; "
+                     "pass --odm-port to use another"], proc.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stop_signal_leaves_no_server_or_postgres_process_behind(sig, tmp_path):
+    extra = _external_env(f"stop_{sig}_{psutil.Process().pid}")
+    running = Suite(tmp_path, extra_env=extra).start_ready()
+    try:
+        started = suite_processes(running.proc.pid, tmp_path)
+        assert len([p for p in started if "servers." in " ".join(p.cmdline())]) == 4
+        assert running.stop(sig) == 0
+        assert "suite stopped" in running.lines[-1]
+        survivors = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        assert survivors == [] and suite_processes(running.proc.pid, tmp_path) == []
+    finally:
+        running.stop(signal.SIGKILL)
+        _drop_external(extra)
+
+
+def test_a_crashed_server_stops_the_suite_with_its_log_tail(tmp_path):
+    running = Suite(tmp_path).start_ready()
+    try:
+        children = suite_processes(running.proc.pid, tmp_path)
+        odm = next(p for p in children if "servers.odm" in " ".join(p.cmdline()))
+        odm.kill()
+        running.wait_for("odm-mcp exited")
+        assert running.stop() == 1
+        assert suite_processes(running.proc.pid, tmp_path) == []
+    finally:
+        running.stop(signal.SIGKILL)
+
+
+async def test_stdio_odm_mcp_started_by_a_client_uses_the_running_embedded_cluster(tmp_path):
+    running = Suite(tmp_path).start_ready()  # always embedded: this is about sharing the embedded cluster
+    try:
+        postmasters = {p.pid for p in suite_processes(running.proc.pid, tmp_path) if p.name() == "postgres"
+                       and "-D" in p.cmdline()}
+        assert len(postmasters) == 1
+        env = script_env(XIOPRO_HOME=str(tmp_path), XIOPRO_LOG_LEVEL="WARNING")
+        params = StdioServerParameters(command="odm-mcp", args=[], env=env)
+        async with Client(params, mode="legacy") as client:
+            result = await client.call_tool("health", {})
+            assert not result.is_error and result.structured_content["embedded"] is True
+            users = json.loads((tmp_path / "pgdata.users.json").read_text())
+            assert len(users) == 5, "xeroctl up, its three MCP servers and the stdio server share one cluster"
+            assert {p.pid for p in psutil.process_iter(["name", "cmdline"]) if p.info["name"] == "postgres"
+                    and "-D" in (p.info["cmdline"] or []) and str(tmp_path) in " ".join(p.info["cmdline"])} == postmasters
+        assert len(json.loads((tmp_path / "pgdata.users.json").read_text())) == 4
+        assert running.proc.poll() is None, "the suite keeps running after the stdio server leaves"
+        async with Client(running.url("odm"), mode="legacy") as client:
+            assert not (await client.call_tool("health", {})).is_error
+    finally:
+        assert running.stop() == 0
