@@ -4,6 +4,8 @@ throwaway databases, settings pointing at them, and in-process MCP clients in bo
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,8 +18,24 @@ from servers.embedded import EmbeddedCluster
 from servers.settings import SuiteSettings
 from tests.support.pg import TestPostgres, external_dsn
 
+_OWN_BASETEMP = pytest.StashKey[str]()
+
 # Both MCP protocol eras: the initialize/session one and the 2026-07-28 sessionless one.
 ERAS = ("legacy", "2026-07-28")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A private base temp dir per run: pytest's shared /tmp/pytest-of-<user> keeps only the last three
+    runs and would delete a concurrent run's live embedded cluster from under it."""
+    if not config.option.basetemp and not hasattr(config, "workerinput"):
+        config.option.basetemp = tempfile.mkdtemp(prefix="xiopro-pytest-")
+        config.stash[_OWN_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    own = config.stash.get(_OWN_BASETEMP, None)
+    if own:
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
