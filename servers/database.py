@@ -136,8 +136,8 @@ async def ensure_database(target: Target) -> bool:
         await admin.execute(f'CREATE DATABASE "{target.name}"')
         log.info("created database %s at %s", target.name, target.where)
         return True
-    except asyncpg.DuplicateDatabaseError:
-        return False  # created concurrently by another process
+    except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+        return False  # created concurrently by another process (the race surfaces as either error)
     except asyncpg.InsufficientPrivilegeError:
         raise StartupError(
             "forbidden",

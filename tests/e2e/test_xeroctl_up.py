@@ -167,3 +167,30 @@ async def test_stdio_odm_mcp_started_by_a_client_uses_the_running_embedded_clust
             assert not (await client.call_tool("health", {})).is_error
     finally:
         assert running.stop() == 0
+
+
+async def test_three_stdio_servers_started_at_once_share_one_fresh_cluster_and_stop_it_when_done(tmp_path):
+    env = script_env(XIOPRO_HOME=str(tmp_path), XIOPRO_LOG_LEVEL="WARNING")
+    seen: dict[str, dict] = {}
+
+    async def use(script: str, ready: anyio.Event, done: anyio.Event) -> None:
+        async with Client(StdioServerParameters(command=script, args=[], env=env), mode="legacy") as client:
+            seen[script] = (await client.call_tool("health", {})).structured_content
+            ready.set()
+            await done.wait()  # hold the server until all three are up
+
+    done = anyio.Event()
+    with anyio.fail_after(120):
+        async with anyio.create_task_group() as tg:
+            readies = []
+            for script in ("bus-mcp", "odm-mcp", "xem-mcp"):
+                readies.append(anyio.Event())
+                tg.start_soon(use, script, readies[-1], done)
+            for ready in readies:
+                await ready.wait()
+            users = json.loads((tmp_path / "pgdata.users.json").read_text())
+            assert len(users) == 3
+            assert len({p for p in suite_processes(0, tmp_path) if "-D" in p.cmdline()}) == 1
+            done.set()
+    assert {h["database"] for h in seen.values()} == {"bus", "odm"}
+    assert suite_processes(0, tmp_path) == [], "the last stdio server to leave stops the cluster"
