@@ -73,11 +73,11 @@ class Suite:
         self.wait_for("ready in ")
         return self
 
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 60) -> int:
-        """Signal the suite (if still running), wait for it and collect the rest of its output."""
+    def stop(self, sig: int | None = signal.SIGINT, timeout: float = 60) -> int:
+        """Signal the suite (if still running; ``sig=None`` only waits), wait for it and collect its output."""
         if self.proc is None:
             return 0
-        if self.proc.poll() is None:
+        if sig is not None and self.proc.poll() is None:
             self.proc.send_signal(sig)
         status = self.proc.wait(timeout=timeout)
         while not self._drained:
