@@ -130,3 +130,27 @@ async def test_http_server_answers_health_in_both_eras(module, suite_settings):
 def test_version_flag_prints_the_version(tmp_path):
     proc = run(["odm-mcp", "--version"], script_env(XIOPRO_HOME=str(tmp_path)))
     assert proc.returncode == 0 and proc.stdout.startswith("odm-mcp ")
+
+
+@pytest.mark.parametrize("script", SERVERS)
+def test_stdio_server_writes_nothing_but_protocol_to_stdout(script, suite_settings):
+    env = script_env(XIOPRO_HOME=str(suite_settings.home), XIOPRO_BUS_DSN=suite_settings.bus_dsn,
+                     XIOPRO_ODM_DSN=suite_settings.odm_dsn, XIOPRO_LOG_LEVEL="DEBUG")
+    proc = run([script], env)  # stdin is closed at once: the server starts, sees EOF and stops
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert "ready on stdio" in proc.stderr and "stopped" in proc.stderr
+
+
+def test_xeroctl_with_a_malformed_dsn_is_one_line(tmp_path):
+    env = script_env(XIOPRO_HOME=str(tmp_path), XIOPRO_ODM_DSN="postgresql://u:hunter2@h:bad/odm")
+    for argv in (["xeroctl", "up"], ["xeroctl", "db", "status"]):
+        line = assert_one_clear_line(run(argv, env), "xeroctl", "[invalid_argument]", "XIOPRO_ODM_DSN")
+        assert "hunter2" not in line
+
+
+def test_xeroctl_db_status_on_an_unreachable_database_is_one_line(tmp_path):
+    dead = f"127.0.0.1:{free_port()}"
+    env = script_env(XIOPRO_HOME=str(tmp_path), XIOPRO_BUS_DSN=f"postgresql://u@{dead}/bus",
+                     XIOPRO_ODM_DSN=f"postgresql://u@{dead}/odm")
+    assert_one_clear_line(run(["xeroctl", "db", "status"], env), "xeroctl", "[unavailable]", dead)
