@@ -7,22 +7,16 @@ measure on an external server; otherwise a throwaway embedded cluster is used.
 from __future__ import annotations
 
 import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-import anyio
-import asyncpg
 
 from servers.embedded import EmbeddedCluster
+from tests.support.net import free_port, running_server
+from tests.support.pg import TestPostgres
 
 __all__ = [
     "BenchDatabase", "Figure", "bench_database", "free_port", "percentile", "print_report",
@@ -72,36 +66,12 @@ def print_report(title: str, figures: Sequence[Figure], notes: Sequence[str] = (
     sys.stdout.flush()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class BenchDatabase(TestPostgres):
+    """Databases to measure on (``await db.create(prefix)`` -> DSN), and a scratch XIOPRO_HOME."""
 
-
-@dataclass
-class BenchDatabase:
-    admin_dsn: str
-    home: Path
-    embedded: bool
-
-    def dsn(self, name: str) -> str:
-        return urlunsplit(urlsplit(self.admin_dsn)._replace(path=f"/{name}"))
-
-    async def create(self, prefix: str) -> str:
-        name = f"xiopro_bench_{prefix}_{uuid.uuid4().hex[:8]}"
-        conn = await asyncpg.connect(self.admin_dsn)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-        return self.dsn(name)
-
-    async def drop(self, dsn: str) -> None:
-        conn = await asyncpg.connect(self.admin_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(dsn).path.strip("/")}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    def __init__(self, admin_dsn: str, home: Path, *, embedded: bool) -> None:
+        super().__init__(admin_dsn, embedded=embedded)
+        self.home = home
 
 
 @contextmanager
@@ -124,33 +94,6 @@ def bench_database() -> Iterator[BenchDatabase]:
 @asynccontextmanager
 async def server_process(module: str, env: dict[str, str], *args: str, ready_timeout: float = 60) -> AsyncIterator[str]:
     """Run ``python -m <module> --http 127.0.0.1:<port>`` and yield its MCP URL once ``health`` answers."""
-    from mcp import Client
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/mcp"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("XIOPRO_")} | env
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", module, "--http", f"127.0.0.1:{port}", *args],
-                            env=full_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    try:
-        with anyio.fail_after(ready_timeout):
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"{module} exited: {log.read().decode(errors='replace')[-2000:]}")
-                try:
-                    async with Client(url, mode="legacy") as client:
-                        if not (await client.call_tool("health", {})).is_error:
-                            break
-                except Exception:  # noqa: BLE001 - not up yet
-                    await anyio.sleep(0.1)
+    async with running_server([sys.executable, "-m", module, *args], full_env, timeout=ready_timeout) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
