@@ -1,0 +1,232 @@
+"""Every lifecycle of the work graph, as data, derived from blueprint §5; checked at import.
+
+Sources: §5.2/5.3 (global vocabularies), §5.4 (invalid patterns), §5.5.1 ticket, §5.5.2 task,
+§5.5.8 discussion thread, §5.5.9 + §4.3B idea (union of both flows), §5.6 (human gates and the
+resume rule), §5.7 (recovery pairs). Project and sprint have no 5.5.x set: they use the global
+vocabularies in the ticket's shape (create -> plan -> ready -> execute -> review -> complete ->
+archive) without its approval gate.
+
+Judgement calls beyond the typical flows, all deliberate:
+
+* any non-terminal pair may be cancelled (``complete.cancelled``): §5.3 "cancelled ->
+  intentionally stopped" and the §5.6 resume rule name it; for tickets only ``evolve_ticket``
+  cancels, defers (``plan.waiting``) and revives, because those also move the tasks (§11);
+* a task may complete straight from ``execute.active`` or ``review.active``: review and test are
+  validation phases a task takes when its acceptance criteria need them, not a toll on every task;
+* within a status, §5.3 states move freely where the status allows them (paused, waiting,
+  blocked for execution; a claim released returns ``execute.active -> ready.ready``);
+* an idea has no state vocabulary in the spec; each idea status carries one fixed global state.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from .errors import LifecycleDefinitionError
+from .lifecycle import Lifecycle, build_lifecycle, split_pair
+
+__all__ = [
+    "ACTIONS",
+    "GLOBAL_STATES",
+    "GLOBAL_STATUSES",
+    "INVALID_PATTERNS",
+    "KINDS",
+    "LIFECYCLES",
+    "RECOVERY_PAIRS",
+    "RESUME_TARGETS",
+    "check_spec_rules",
+    "lifecycle",
+]
+
+# §5.2, §5.3
+GLOBAL_STATUSES = ("create", "plan", "ready", "execute", "review", "test", "discussion", "approval", "recover", "complete", "archive")
+GLOBAL_STATES = ("draft", "queued", "ready", "active", "paused", "waiting", "blocked", "retry", "rework", "failed", "completed", "cancelled", "archived")
+# §5.4 invalid pattern examples, plus the rule they illustrate: archive holds only archived things
+INVALID_PATTERNS = frozenset({("complete", "active"), ("create", "completed"), ("archive", "active")})
+# §5.6: where a human gate resumes to (for kinds that have the pair)
+GATES = ("discussion.waiting", "approval.waiting")
+RESUME_TARGETS = frozenset({"execute.ready", "execute.active", "review.ready", "complete.completed", "complete.cancelled"})
+# §5.7
+RECOVERY_PAIRS = ("recover.ready", "recover.retry", "recover.failed")
+
+# Actions that own reserved edges, and what a caller should do instead of a plain transition.
+ACTIONS = MappingProxyType({
+    "claim": "next_task (it claims the task and starts it)",
+    "defer": "evolve_ticket with action=defer (it also pauses the ticket's tasks)",
+    "cancel": "evolve_ticket with action=cancel (it also cancels the ticket's open tasks)",
+    "merge": "evolve_ticket with action=merge (it moves the tasks and the plan)",
+    "revive": "evolve_ticket with action=revive (it also restores the tasks)",
+    "promote": "promote_idea / promote_thread (they create the ticket and link it)",
+})
+
+_PROJECT = {
+    "create.draft": "plan.draft ready.ready complete.cancelled",
+    "plan.draft": "ready.ready complete.cancelled",
+    "ready.ready": "execute.active plan.draft complete.cancelled",
+    "execute.active": "execute.paused execute.blocked review.active complete.cancelled",
+    "execute.paused": "execute.active complete.cancelled",
+    "execute.blocked": "execute.active execute.paused complete.cancelled",
+    "review.active": "complete.completed execute.active complete.cancelled",
+    "complete.completed": "archive.archived",
+    "complete.cancelled": "archive.archived",
+    "archive.archived": "",
+}
+
+_SPRINT = {
+    "create.draft": "plan.draft ready.ready complete.cancelled",
+    "plan.draft": "ready.ready complete.cancelled",
+    "ready.ready": "execute.active plan.draft complete.cancelled",
+    "execute.active": "execute.blocked review.active complete.cancelled",
+    "execute.blocked": "execute.active complete.cancelled",
+    "review.active": "complete.completed execute.active",
+    "complete.completed": "archive.archived",
+    "complete.cancelled": "archive.archived",
+    "archive.archived": "",
+}
+
+# §5.5.1: Create -> Plan -> Ready -> Execute -> Review -> Approval -> Complete -> Archive; Review -> Rework -> Execute
+_TICKET = {
+    "create.draft": "plan.draft plan.queued ready.ready plan.waiting@defer complete.cancelled@cancel,merge",
+    "plan.draft": "plan.queued ready.ready plan.waiting@defer complete.cancelled@cancel,merge",
+    "plan.queued": "plan.draft ready.ready plan.waiting@defer complete.cancelled@cancel,merge",
+    "plan.waiting": "plan.queued@revive complete.cancelled@cancel,merge",
+    "ready.ready": "execute.active plan.queued plan.waiting@defer complete.cancelled@cancel,merge",
+    "execute.active": "execute.waiting execute.blocked review.ready plan.waiting@defer complete.cancelled@cancel,merge",
+    "execute.waiting": "execute.active execute.blocked plan.waiting@defer complete.cancelled@cancel,merge",
+    "execute.blocked": "execute.active execute.waiting plan.waiting@defer complete.cancelled@cancel,merge",
+    "review.ready": "review.active complete.cancelled@cancel,merge",
+    "review.active": "approval.waiting review.rework complete.cancelled@cancel,merge",
+    "review.rework": "execute.active complete.cancelled@cancel,merge",
+    "approval.waiting": "execute.active review.ready complete.completed complete.cancelled@cancel,merge",
+    "complete.completed": "archive.archived",
+    "complete.cancelled": "archive.archived plan.queued@revive",
+    "archive.archived": "",
+}
+
+# §5.5.2: Create -> Plan -> Ready -> Execute <-> Discussion/Approval/Recover; Execute -> Review -> Test
+# -> Complete; Review -> Rework -> Execute; Recover -> Failed. A task waits on its dependencies in
+# plan.queued; a gated one waits in discussion.waiting / approval.waiting before it may run.
+_TASK = {
+    "create.draft": "plan.draft plan.queued",
+    "plan.draft": "plan.queued complete.cancelled",
+    "plan.queued": "plan.draft ready.ready discussion.waiting approval.waiting plan.paused complete.cancelled",
+    "plan.paused": "plan.queued complete.cancelled",
+    "ready.ready": "execute.active@claim plan.queued discussion.waiting approval.waiting ready.paused complete.cancelled",
+    "ready.paused": "ready.ready plan.queued complete.cancelled",
+    "execute.ready": "execute.active@claim plan.queued execute.paused discussion.waiting approval.waiting complete.cancelled",
+    "execute.active": (
+        "execute.paused execute.waiting execute.blocked discussion.waiting approval.waiting review.ready "
+        "complete.completed recover.ready ready.ready complete.cancelled"
+    ),
+    "execute.paused": "execute.active execute.ready complete.cancelled",
+    "execute.waiting": "execute.active execute.blocked discussion.waiting complete.cancelled",
+    "execute.blocked": "execute.active execute.waiting discussion.waiting recover.ready complete.cancelled",
+    "discussion.waiting": "discussion.active execute.ready execute.active review.ready complete.completed complete.cancelled",
+    "discussion.active": "discussion.waiting execute.ready execute.active review.ready complete.completed complete.cancelled",
+    "approval.waiting": "execute.ready execute.active review.ready complete.completed complete.cancelled",
+    "review.ready": "review.active complete.cancelled",
+    "review.active": "test.ready review.rework complete.completed discussion.waiting approval.waiting complete.cancelled",
+    "review.rework": "execute.ready execute.active complete.cancelled",
+    "test.ready": "test.active complete.cancelled",
+    "test.active": "complete.completed review.rework recover.ready complete.cancelled",
+    "recover.ready": "recover.retry recover.failed execute.ready discussion.waiting complete.cancelled",
+    "recover.retry": "execute.active recover.failed complete.cancelled",
+    "recover.failed": "recover.retry complete.failed discussion.waiting complete.cancelled",
+    "complete.completed": "",
+    "complete.failed": "",
+    "complete.cancelled": "plan.queued@revive",
+}
+
+# §5.5.8: Create -> Active; Active <-> Waiting; Active -> Review -> Promoted | Closed -> Archived
+_THREAD = {
+    "create.active": "discussion.active",
+    "discussion.active": "discussion.waiting review.active",
+    "discussion.waiting": "discussion.active",
+    "review.active": "complete.promoted@promote complete.closed",
+    "complete.promoted": "archive.archived",
+    "complete.closed": "archive.archived",
+    "archive.archived": "",
+}
+
+# §5.5.9 and §4.3B (their union): one fixed state per idea status
+_IDEA = {
+    "new.draft": "under_discussion.active deferred.paused rejected.cancelled",
+    "under_discussion.active": "approved.ready deferred.paused rejected.cancelled",
+    "approved.ready": "ticketed.completed@promote",
+    "deferred.paused": "under_discussion.active rejected.cancelled archived.archived",
+    "rejected.cancelled": "archived.archived",
+    "ticketed.completed": "archived.archived",
+    "archived.archived": "",
+}
+
+_DEFINITIONS = {
+    "project": (GLOBAL_STATUSES[:5] + ("complete", "archive"),
+                ("draft", "ready", "active", "paused", "blocked", "completed", "cancelled", "archived"), "create.draft", _PROJECT),
+    "sprint": (GLOBAL_STATUSES[:5] + ("complete", "archive"),
+               ("draft", "ready", "active", "blocked", "completed", "cancelled", "archived"), "create.draft", _SPRINT),
+    "ticket": (("create", "plan", "ready", "execute", "review", "approval", "complete", "archive"),
+               ("draft", "queued", "ready", "active", "waiting", "blocked", "rework", "completed", "cancelled", "archived"),
+               "create.draft", _TICKET),
+    "task": (("create", "plan", "ready", "execute", "discussion", "approval", "review", "test", "recover", "complete"),
+             ("draft", "queued", "ready", "active", "paused", "waiting", "blocked", "retry", "rework", "failed", "completed", "cancelled"),
+             "create.draft", _TASK),
+    "discussion_thread": (("create", "discussion", "review", "complete", "archive"),
+                          ("active", "waiting", "promoted", "closed", "archived"), "create.active", _THREAD),
+    "idea": (("new", "under_discussion", "approved", "ticketed", "deferred", "rejected", "archived"),
+             ("draft", "active", "ready", "completed", "paused", "cancelled", "archived"), "new.draft", _IDEA),
+}
+
+_TERMINAL_STATES = frozenset({"completed", "cancelled", "failed", "archived", "promoted", "closed"})
+
+
+def check_spec_rules(lc: Lifecycle) -> None:
+    """The §5.4/5.6/5.7 rules a table must satisfy beyond being well formed."""
+
+    def fail(message: str) -> LifecycleDefinitionError:
+        return LifecycleDefinitionError(f"lifecycle {lc.kind}: {message}")
+
+    for pair in lc.pairs:
+        status, state = split_pair(pair)
+        archive_mismatch = lc.kind != "idea" and (status == "archive") != (state == "archived")
+        if (status, state) in INVALID_PATTERNS or archive_mismatch:
+            raise fail(f"{pair} is an invalid pattern (§5.4)")
+        if status == "complete" and state not in _TERMINAL_STATES:
+            raise fail(f"{pair}: complete holds only finished states (§5.4)")
+    for pair in lc.terminal:
+        if split_pair(pair)[1] not in _TERMINAL_STATES:
+            raise fail(f"{pair} is a dead end but not a finished state")
+    for gate in GATES:
+        status = split_pair(gate)[0]
+        if status not in lc.statuses or "execute" not in lc.statuses:  # a gate pauses execution
+            continue
+        if gate not in lc.edges:
+            raise fail(f"human gate {gate} is missing (§5.6)")
+        for pair in (p for p in lc.pairs if split_pair(p)[0] == status):
+            exits = {t for t in lc.edges[pair] if split_pair(t)[0] != status} - RESUME_TARGETS
+            if exits:
+                raise fail(f"{pair} resumes only to {sorted(RESUME_TARGETS)} (§5.6), not {sorted(exits)}")
+    if "recover" in lc.statuses and any(p not in lc.edges for p in RECOVERY_PAIRS):
+        raise fail(f"recovery needs {', '.join(RECOVERY_PAIRS)} (§5.7)")
+    for src, edges in lc.edges.items():
+        for target, edge in edges.items():
+            if edge.via - set(ACTIONS):
+                raise fail(f"{src} -> {target}: unknown action")
+
+
+def _build() -> dict[str, Lifecycle]:
+    built = {}
+    for kind, (statuses, states, initial, table) in _DEFINITIONS.items():
+        lc = build_lifecycle(kind, statuses=statuses, states=states, initial=initial, transitions=table,
+                             actions=ACTIONS, hints=ACTIONS)
+        check_spec_rules(lc)
+        built[kind] = lc
+    return built
+
+
+LIFECYCLES: MappingProxyType[str, Lifecycle] = MappingProxyType(_build())
+KINDS = tuple(LIFECYCLES)
+
+
+def lifecycle(kind: str) -> Lifecycle:
+    """The lifecycle of ``kind``. Raises KeyError for a kind without one."""
+    return LIFECYCLES[kind]
