@@ -9,8 +9,10 @@ from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-# The ODM table models register themselves on SQLModel.metadata when imported; autogenerate
-# compares against it. (The first migration holds no tables yet; the ODM issues add them.)
+import odm.models  # noqa: F401  - the table models register themselves on SQLModel.metadata
+
+# Autogenerate compares against these models; tests/odm/test_models.py keeps them equal to what
+# the migrations build.
 target_metadata = SQLModel.metadata
 
 _LOCK_KEY = 0x5849_0002  # one migrator at a time per database

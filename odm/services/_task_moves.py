@@ -1,0 +1,107 @@
+"""Moving tasks through their lifecycle with the side effects the rules ask for.
+
+Every move is checked by the task lifecycle (or proved legal by a route through it): claims are
+dropped where they no longer apply, completion waits for the dependencies and releases the tasks
+waiting on this one, and tasks that stop waiting are placed where the rules say (gate or ready).
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from ..errors import Conflict, InvalidTransition
+from ..lifecycles import LIFECYCLES
+from ..rules import keeps_claim, placement, spec_stale
+from ..views import TaskDetail, TaskOut
+from ._core import Work, jsonish
+
+__all__ = ["TASK", "check_claim", "move_task", "place", "route_task", "task_detail", "task_out"]
+
+TASK = LIFECYCLES["task"]
+DONE = "complete.completed"
+
+
+async def task_out(w: Work, row: asyncpg.Record, depends_on: list[str] | None = None) -> TaskOut:
+    data = jsonish(row)
+    deps = depends_on if depends_on is not None else await w.tasks.depends_on(row["id"])
+    return TaskOut.model_validate(data | {"depends_on": deps, "spec_stale": spec_stale(data, data.get("spec_snapshot"))})
+
+
+async def task_detail(w: Work, row: asyncpg.Record) -> TaskDetail:
+    data = jsonish(row)
+    return TaskDetail.model_validate(data | {
+        "depends_on": await w.tasks.depends_on(row["id"]),
+        "blocks": await w.tasks.blocks(row["id"]),
+        "spec_stale": spec_stale(data, data.get("spec_snapshot")),
+    })
+
+
+def check_claim(row: asyncpg.Record, token: int | None) -> None:
+    """A write carrying ``token`` must come from the live claim (fencing).
+
+    Raises:
+        Conflict: the token is stale (released, expired or superseded by a newer claim).
+    """
+    if token is None:
+        return
+    key = row["id"]
+    if row["claimed_by"] is None or row["claim_token"] != token:
+        now = f"held by {row['claimed_by']} with token {row['claim_token']}" if row["claimed_by"] else "not claimed"
+        raise Conflict(f"claim token {token} on task {key} is stale (the task is {now}); call next_task to get work")
+    if row["claim_expired"] and row["status_state"] == "execute.active":
+        raise Conflict(f"the claim on task {key} expired at {row['claim_expires_at'].isoformat()}; "
+                       "call next_task to claim work again")
+
+
+async def route_task(w: Work, row: asyncpg.Record, target: str, *, via: tuple[str, ...] = ()) -> asyncpg.Record:
+    """Move along a route of allowed transitions to ``target`` (no-op if already there or no route)."""
+    if row["status_state"] == target or TASK.route(row["status_state"], target, via=via) is None:
+        return row
+    status, state = target.split(".")
+    return await w.tasks.set_pair(row["id"], status, state, clear_claim=not keeps_claim(target), activate=False)
+
+
+async def place(w: Work, row: asyncpg.Record, *, paused: bool = False) -> asyncpg.Record:
+    """Put a not-running task where the rules say: paused, waiting on dependencies, at its gate, or ready."""
+    incomplete = await w.tasks.incomplete_dependencies(row["id"])
+    target = placement(deps_done=not incomplete, requires_human=row["requires_human"],
+                       requires_approval=row["requires_approval"], paused=paused)
+    return await route_task(w, row, target)
+
+
+async def move_task(w: Work, row: asyncpg.Record, target: str, *, override: bool = False,
+                    via: str | None = None) -> tuple[asyncpg.Record, list[str]]:
+    """Move one task to ``target`` as the table allows (``via`` an action's reserved edge; ``override`` skips it).
+
+    Raises:
+        InvalidTransition: refused by the table, completing before the dependencies, running without a claim.
+    """
+    key, effects = row["id"], []
+    if not override:
+        TASK.check(row["status_state"], target, subject=f"task {key}", via=via)
+    if not override and target in (DONE, "ready.ready", "execute.ready"):
+        waiting = await w.tasks.incomplete_dependencies(key)
+        if waiting:
+            listed = ", ".join(f"{d['id']} ({d['status_state']})" for d in waiting)
+            verb = "complete" if target == DONE else "be ready"
+            raise InvalidTransition(f"task {key} cannot {verb} while its dependencies are incomplete: {listed}; "
+                                    "complete them first (or remove them with update_task)")
+    gate = "approval.waiting" if row["requires_approval"] else "discussion.waiting" if row["requires_human"] else None
+    if not override and gate and target == "ready.ready" and row["status"] == "plan":
+        raise InvalidTransition(f"task {key} needs a human ({gate.split('.')[0]}) before it may run; move it to {gate}")
+    activate = target == "execute.active"
+    if not override and activate and via != "claim" and row["claimed_by"] is None:
+        raise InvalidTransition(f"task {key} has no agent holding it, so it cannot be execute.active; move it to "
+                                "execute.ready and an agent will claim it with next_task")
+    status, state = target.split(".")
+    moved = await w.tasks.set_pair(key, status, state, clear_claim=not keeps_claim(target), activate=activate)
+    if row["claimed_by"] and moved["claimed_by"] is None:
+        effects.append(f"claim of {row['claimed_by']} released")
+    if target == DONE:
+        for waiting in await w.tasks.ready_dependents(key):
+            placed = await place(w, waiting)
+            effects.append(f"{placed['id']} now {placed['status_state']}")
+    if via == "revive":
+        moved = await place(w, moved)
+        effects.append(f"{key} restored to {moved['status_state']}")
+    return moved, effects

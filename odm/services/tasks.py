@@ -1,0 +1,159 @@
+"""Task use cases: create (numbered, placed by its dependencies and gates), update (spec versioning,
+dependencies without cycles, reassignment snapshots), read and list."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ..commands import TaskCreate, TaskUpdate
+from ..errors import Conflict, DependencyCycle, InvalidArgument, NotFound
+from ..numbering import task_id
+from ..rules import SPEC_FIELDS, placement
+from ..store import decode_cursor, encode_cursor
+from ..views import Page, TaskBrief, TaskDetail, TaskOut
+from ._core import Work, dec, dumps, need, transactional
+from ._task_moves import TASK, check_claim, place, route_task, task_detail, task_out
+
+__all__ = ["create_task", "get_task", "list_tasks", "update_task"]
+
+_CLOSED_TICKET = ("complete", "archive")
+_GRAPH_LOCK = 0x5849_0D01  # serialises dependency-graph edits so two cannot close a cycle together
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+async def _check_deps_exist(w: Work, deps: list[str]) -> None:
+    missing = await w.tasks.missing(deps)
+    if missing:
+        raise NotFound(f"depends_on names no task {', '.join(missing)}; use ids like 1001.01 (list_tasks shows them)")
+
+
+@transactional
+async def create_task(w: Work, cmd: TaskCreate) -> TaskOut:
+    """Create the next task of a ticket (``<ticket>.NN``), waiting on its dependencies or at its gate.
+
+    Raises:
+        NotFound: unknown ticket or dependency. Conflict: the ticket is closed.
+        IdempotencyMismatch: key reused with other content.
+    """
+    if cmd.idempotency_key:
+        existing = await w.idempotency.begin("create_task", cmd.idempotency_key, cmd.fingerprint())
+        if existing:
+            return await task_out(w, need(await w.tasks.get(existing), "task", existing))
+    deps = _unique(cmd.depends_on)
+    if deps:
+        await _check_deps_exist(w, deps)
+    ticket = need(await w.tickets.bump(cmd.ticket_id, "task_counter"), "ticket", cmd.ticket_id)
+    number = ticket["task_counter"]
+    if ticket["status"] in _CLOSED_TICKET:
+        raise Conflict(f"ticket {ticket['id']} is {ticket['status_state']}; tasks cannot be added to it "
+                       "(evolve_ticket action=revive reopens a cancelled one)")
+    target = placement(deps_done=not deps or not await w.tasks.any_incomplete(deps),
+                       requires_human=cmd.requires_human, requires_approval=cmd.requires_approval,
+                       paused=ticket["status_state"] == "plan.waiting")
+    assert TASK.route(TASK.initial, target) is not None, target
+    status, state = target.split(".")
+    actor = cmd.actor
+    row = await w.tasks.insert(
+        id=task_id(ticket["id"], number), ticket_id=ticket["id"], project_id=ticket["project_id"],
+        ticket_seq=ticket["seq"], sequence=number, title=cmd.title, objective=cmd.objective,
+        description=cmd.description, requires_human=cmd.requires_human, requires_approval=cmd.requires_approval,
+        acceptance_criteria=list(cmd.acceptance_criteria), priority=cmd.priority, risk_level=cmd.risk_level,
+        execution_mode=cmd.execution_mode, plan_cost=dec(cmd.plan_cost), cost_cap=dec(cmd.cost_cap),
+        plan_duration_minutes=dec(cmd.plan_duration_minutes), status=status, state=state,
+        created_by=actor, updated_by=actor, idempotency_key=cmd.idempotency_key,
+    )
+    await w.tasks.add_dependencies(row["id"], deps)
+    if cmd.idempotency_key:
+        await w.idempotency.bind("create_task", cmd.idempotency_key, row["id"])
+    return await task_out(w, row, sorted(deps))
+
+
+@transactional
+async def update_task(w: Work, cmd: TaskUpdate) -> TaskOut:
+    """Change a task's spec, plan, gates, dependencies or assignee (fenced by ``claim_token`` if given).
+
+    Raises:
+        NotFound, Conflict (stale token, finished task), DependencyCycle, InvalidArgument.
+    """
+    row = need(await w.tasks.get(cmd.id, lock=True), "task", cmd.id)
+    check_claim(row, cmd.claim_token)
+    if row["status"] == "complete":
+        raise Conflict(f"task {cmd.id} is {row['status_state']}; a finished task no longer changes "
+                       "(create a new task for follow-up work)")
+    given = cmd.model_dump(exclude_none=True, exclude={"id", "claim_token", "depends_on", "actor"})
+    changes = {k: v for k, v in given.items() if row[k] != v}
+    for money in ("plan_cost", "cost_cap", "plan_duration_minutes"):
+        if money in changes:
+            changes[money] = dec(changes[money])
+    if any(f in changes for f in SPEC_FIELDS):
+        changes["spec_version"] = row["spec_version"] + 1
+    if "assigned_runtime_id" in changes:  # a (re)assignment records what the assignee was given
+        spec = {f: changes.get(f, row[f]) for f in SPEC_FIELDS}
+        changes["spec_snapshot"] = dumps(spec | {"spec_version": changes.get("spec_version", row["spec_version"]),
+                                               "agent_id": changes["assigned_runtime_id"],
+                                               "taken_at": datetime.now(timezone.utc).isoformat()})
+    deps_changed = False
+    if cmd.depends_on is not None:
+        deps_changed = await _replace_dependencies(w, cmd.id, _unique(cmd.depends_on))
+    if changes:
+        await w.tasks.update(cmd.id, **changes, updated_by=cmd.actor)
+        row = await w.tasks.get(cmd.id)
+    regated = any(changes.get(k) for k in ("requires_human", "requires_approval"))
+    if deps_changed or regated:
+        row = await _replace(w, row, regated=regated)
+    return await task_out(w, row)
+
+
+async def _replace_dependencies(w: Work, key: str, wanted: list[str]) -> bool:
+    current = set(await w.tasks.depends_on(key))
+    added = [d for d in wanted if d not in current]
+    removed = [d for d in current if d not in wanted]
+    if key in added:
+        raise DependencyCycle(f"task {key} cannot depend on itself")
+    if added:
+        await _check_deps_exist(w, added)
+        await w.conn.execute("SELECT pg_advisory_xact_lock($1)", _GRAPH_LOCK)
+        cycle = await w.tasks.find_cycle(key, added)
+        if cycle:
+            raise DependencyCycle(f"depending on {cycle[1]} would close the cycle {' -> '.join(cycle)} "
+                                  "(each depends on the next); drop one of these dependencies")
+    await w.tasks.remove_dependencies(key, removed)
+    await w.tasks.add_dependencies(key, added)
+    return bool(added or removed)
+
+
+async def _replace(w: Work, row, *, regated: bool):
+    """After a dependency or gate change, move a waiting or unclaimed ready task to where it now belongs."""
+    pair = row["status_state"]
+    if pair == "plan.queued":
+        return await place(w, row)
+    if pair in ("ready.ready", "execute.ready") and row["claimed_by"] is None:
+        if await w.tasks.incomplete_dependencies(row["id"]):
+            return await route_task(w, row, "plan.queued")
+        if regated:
+            return await route_task(w, row, "approval.waiting" if row["requires_approval"] else "discussion.waiting")
+    return row
+
+
+@transactional
+async def get_task(w: Work, key: str) -> TaskDetail:
+    """Raises: NotFound."""
+    return await task_detail(w, need(await w.tasks.get(key), "task", key))
+
+
+@transactional
+async def list_tasks(w: Work, *, ticket_id: str | None = None, project_id: str | None = None,
+                     status_state: list[str] | None = None, claimed_by: str | None = None,
+                     cursor: str | None = None, limit: int = 20) -> Page[TaskBrief]:
+    """Raises: InvalidArgument (bad cursor or status_state)."""
+    for pair in status_state or ():
+        if pair not in TASK.pairs:
+            raise InvalidArgument(f"status_state {pair!r} is not a task pair; read odm://lifecycles/task")
+    after = decode_cursor(cursor, 1)
+    rows = await w.tasks.page(ticket_id=ticket_id, project_id=project_id, status_state=status_state,
+                              claimed_by=claimed_by, after=after[0] if after else None, limit=limit + 1)
+    items = [TaskBrief.model_validate(dict(r)) for r in rows[:limit]]
+    return Page[TaskBrief](items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)

@@ -1,0 +1,88 @@
+"""The ``transition`` use case for every lifecycle-bearing kind, and forced moves with Override Records."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+
+from ..commands import Transition
+from ..errors import InvalidTransition
+from ..lifecycles import LIFECYCLES
+from ..rules import override_type
+from ..views import OverrideOut, TransitionOut
+from ._core import Work, dumps, jsonish, need, transactional
+from ._task_moves import check_claim, move_task
+
+__all__ = ["list_overrides", "transition"]
+
+_REVIEW_DAYS = {"weekly": 7, "monthly": 30, "quarterly": 91}
+
+
+def _store(w: Work, kind: str):
+    return {"project": w.projects, "sprint": w.sprints, "ticket": w.tickets, "task": w.tasks,
+            "discussion_thread": w.threads, "idea": w.ideas}[kind]
+
+
+@transactional
+async def transition(w: Work, cmd: Transition) -> TransitionOut:
+    """Move one object to another (status, state) the lifecycle table allows; ``override`` forces it.
+
+    Raises:
+        NotFound, InvalidTransition (refused; names the allowed next pairs), Conflict (stale claim token).
+    """
+    lc = LIFECYCLES[cmd.kind]
+    row = need(await _store(w, cmd.kind).get(cmd.id, lock=True), cmd.kind, cmd.id)
+    subject, source = f"{cmd.kind} {cmd.id}", row["status_state"]
+    target = lc.resolve(source, cmd.status, cmd.state, subject=subject)
+    if target == source:
+        raise InvalidTransition(f"{subject} is already {source}; allowed next: {lc.describe_next(source)}")
+    if cmd.override:
+        if target not in lc.pairs:
+            raise InvalidTransition(f"{subject}: {target} is not a {cmd.kind} status.state even by override; "
+                                    f"the pairs are {', '.join(lc.pairs)}")
+    else:
+        lc.check(source, target, subject=subject)
+    effects: list[str] = []
+    if cmd.kind == "task":
+        check_claim(row, cmd.claim_token)
+        row, effects = await move_task(w, row, target, override=cmd.override)
+    else:
+        row = await _move_other(w, cmd.kind, row, target, effects)
+    override_id = None
+    if cmd.override:
+        record = await w.overrides.insert(
+            scope_type=cmd.kind, scope_ref=cmd.id, override_type=override_type(source, target),
+            reason=cmd.reason, issued_by=w.actor(cmd.actor), prior_state_ref=source, applied_change_ref=target,
+            override_params=dumps({"kind": cmd.kind, "from": source, "to": target}), created_by=cmd.actor,
+        )
+        override_id = record["id"]
+        effects.append(f"override record {override_id} written")
+    status, state = target.split(".")
+    return TransitionOut(kind=cmd.kind, id=cmd.id, previous=source, status=status, state=state, status_state=target,
+                         override_record_id=override_id, effects=effects)
+
+
+async def _move_other(w: Work, kind: str, row: asyncpg.Record, target: str, effects: list[str]) -> asyncpg.Record:
+    status, state = target.split(".")
+    extra: dict = {}
+    if kind == "discussion_thread" and status == "complete":
+        extra["closed_at"] = await w.conn.fetchval("SELECT now()")
+    if kind == "idea":
+        now = await w.conn.fetchval("SELECT now()")
+        extra["last_reviewed_at"] = now
+        days = _REVIEW_DAYS.get(row["review_cycle"] or "")
+        if status in ("new", "deferred") and days:
+            extra["next_review_at"] = now + timedelta(days=days)
+    moved = await _store(w, kind).update(row["id"], status=status, state=state, **extra)
+    if kind == "project" and status == "complete":
+        left = await w.roster.leave(row["id"])
+        if left:
+            effects.append(f"roster archived ({left} agents freed)")
+    return moved
+
+
+@transactional
+async def list_overrides(w: Work, *, scope_type: str | None = None, scope_ref: str | None = None,
+                         limit: int = 20) -> list[OverrideOut]:
+    return [OverrideOut.model_validate(jsonish(r)) for r in await w.overrides.for_scope(scope_type, scope_ref, limit)]

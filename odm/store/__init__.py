@@ -1,0 +1,91 @@
+"""The odm database behind small classes, one per aggregate; ``Tx`` gathers them on one transaction."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import asyncpg
+
+from ._paging import decode_cursor, encode_cursor
+from .claims import ClaimStore
+from .idempotency import IdempotencyStore
+from .planning import IdeaStore, ThreadStore
+from .projects import ProjectStore, RosterStore, SprintStore
+from .records import EvolutionStore, OverrideStore
+from .registry import HostStore, TopicStore, UserStore
+from .search import SEARCHABLE, FeedStore, SearchStore
+from .tasks import TaskStore
+from .tickets import TicketStore
+
+__all__ = ["SEARCHABLE", "Tx", "decode_cursor", "encode_cursor"]
+
+
+class Tx:
+    """The stores of one use case, all on the same connection and transaction."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    @cached_property
+    def projects(self) -> ProjectStore:
+        return ProjectStore(self.conn)
+
+    @cached_property
+    def roster(self) -> RosterStore:
+        return RosterStore(self.conn)
+
+    @cached_property
+    def sprints(self) -> SprintStore:
+        return SprintStore(self.conn)
+
+    @cached_property
+    def tickets(self) -> TicketStore:
+        return TicketStore(self.conn)
+
+    @cached_property
+    def tasks(self) -> TaskStore:
+        return TaskStore(self.conn)
+
+    @cached_property
+    def claims(self) -> ClaimStore:
+        return ClaimStore(self.conn)
+
+    @cached_property
+    def evolutions(self) -> EvolutionStore:
+        return EvolutionStore(self.conn)
+
+    @cached_property
+    def overrides(self) -> OverrideStore:
+        return OverrideStore(self.conn)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyStore:
+        return IdempotencyStore(self.conn)
+
+    @cached_property
+    def ideas(self) -> IdeaStore:
+        return IdeaStore(self.conn)
+
+    @cached_property
+    def threads(self) -> ThreadStore:
+        return ThreadStore(self.conn)
+
+    @cached_property
+    def users(self) -> UserStore:
+        return UserStore(self.conn)
+
+    @cached_property
+    def topics(self) -> TopicStore:
+        return TopicStore(self.conn)
+
+    @cached_property
+    def hosts(self) -> HostStore:
+        return HostStore(self.conn)
+
+    @cached_property
+    def search(self) -> SearchStore:
+        return SearchStore(self.conn)
+
+    @cached_property
+    def feeds(self) -> FeedStore:
+        return FeedStore(self.conn)

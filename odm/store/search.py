@@ -1,0 +1,55 @@
+"""Full-text search over the work graph, the task feed (read by the Bus) and the ready list."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from ..models import CLAIMABLE_PREDICATE
+from ._base import Store
+
+__all__ = ["FeedStore", "SearchStore"]
+
+_SOURCES = {
+    "project": "SELECT 'project' AS kind, id, name AS title, status_state, ts_rank(search, q) AS rank FROM projects, q WHERE search @@ q",
+    "ticket": "SELECT 'ticket', id, title, status_state, ts_rank(search, q) FROM tickets, q WHERE search @@ q",
+    "task": "SELECT 'task', id, title, status_state, ts_rank(search, q) FROM tasks, q WHERE search @@ q",
+    "idea": "SELECT 'idea', id, title, status_state, ts_rank(search, q) FROM ideas, q WHERE search @@ q",
+    "discussion_thread": ("SELECT 'discussion_thread', id, coalesce(title, left(summary, 80), id), status_state, "
+                          "ts_rank(search, q) FROM discussion_threads, q WHERE search @@ q"),
+}
+SEARCHABLE = tuple(_SOURCES)
+
+
+class SearchStore(Store):
+    async def search(self, query: str, kinds: list[str], offset: int, limit: int) -> list[asyncpg.Record]:
+        union = "\nUNION ALL\n".join(_SOURCES[k] for k in SEARCHABLE if k in kinds)
+        return await self.conn.fetch(
+            f"""WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q)
+                SELECT * FROM ({union}) AS hits ORDER BY rank DESC, kind, id OFFSET $2 LIMIT $3""",
+            query, offset, limit,
+        )
+
+
+class FeedStore(Store):
+    async def tasks(self, *, status_state: list[str] | None, claimed_by: str | None, over_s: float | None,
+                    after: str | None, limit: int) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            """SELECT id, title, status_state, priority, ticket_id, project_id, claimed_by, claim_expires_at,
+                      started_at, updated_at FROM tasks
+               WHERE ($1::text[] IS NULL OR status_state = ANY($1)) AND ($2::text IS NULL OR claimed_by = $2)
+                 AND ($3::float8 IS NULL OR (status_state = 'execute.active'
+                      AND started_at <= now() - make_interval(secs => $3)))
+                 AND ($4::text IS NULL OR id > $4)
+               ORDER BY id LIMIT $5""",
+            status_state, claimed_by, over_s, after, limit,
+        )
+
+    async def ready(self, project_id: str | None, limit: int) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            f"""SELECT id, title, priority, ticket_id, project_id, status_state FROM tasks
+                WHERE {CLAIMABLE_PREDICATE} AND ($1::text IS NULL OR project_id = $1)
+                  AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
+                                  WHERE d.task_id = tasks.id AND x.status_state <> 'complete.completed')
+                ORDER BY priority_order, ticket_seq, sequence LIMIT $2""",
+            project_id, limit,
+        )

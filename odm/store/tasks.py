@@ -1,0 +1,152 @@
+"""Tasks and their dependency edges (``blocks`` is the same edge read backwards, so it stays symmetric)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import asyncpg
+
+from ..models import Task
+from ._base import Store
+
+__all__ = ["TaskStore"]
+
+DONE = "complete.completed"
+
+
+_EXPIRED = "(claim_expires_at IS NOT NULL AND claim_expires_at <= now()) AS claim_expired"
+
+
+class TaskStore(Store):
+    table, model = "tasks", Task
+
+    async def get(self, key: str, *, lock: bool = False) -> asyncpg.Record | None:
+        """The task (with ``claim_expired`` judged by the database clock), locked if asked."""
+        return await self.conn.fetchrow(
+            f"SELECT *, {_EXPIRED} FROM tasks WHERE id = $1{' FOR UPDATE' if lock else ''}", key
+        )
+
+    async def set_pair(self, key: str, status: str, state: str, *, clear_claim: bool, activate: bool) -> asyncpg.Record:
+        """Move to (status, state): drop the claim, or (``activate``) start it and refresh its lease."""
+        return await self.conn.fetchrow(
+            f"""UPDATE tasks SET status = $2, state = $3, state_changed_at = now(), updated_at = now(),
+                   claimed_by = CASE WHEN $4 THEN NULL ELSE claimed_by END,
+                   claimed_at = CASE WHEN $4 THEN NULL ELSE claimed_at END,
+                   claim_expires_at = CASE WHEN $4 THEN NULL
+                       WHEN $5 AND claimed_by IS NOT NULL THEN now() + make_interval(secs => coalesce(lease_seconds, 300))
+                       ELSE claim_expires_at END,
+                   started_at = CASE WHEN $5 THEN coalesce(started_at, now()) ELSE started_at END,
+                   completed_at = CASE WHEN $2 = 'complete' THEN now() ELSE NULL END
+               WHERE id = $1 RETURNING *, {_EXPIRED}""",
+            key, status, state, clear_claim, activate,
+        )
+
+    async def missing(self, keys: list[str]) -> list[str]:
+        """Which of ``keys`` name no task."""
+        rows = await self.conn.fetch(
+            "SELECT k FROM unnest($1::text[]) AS k WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE id = k)", keys
+        )
+        return [r["k"] for r in rows]
+
+    async def depends_on(self, key: str) -> list[str]:
+        rows = await self.conn.fetch("SELECT depends_on_id FROM task_dependencies WHERE task_id = $1 ORDER BY 1", key)
+        return [r["depends_on_id"] for r in rows]
+
+    async def blocks(self, key: str) -> list[str]:
+        rows = await self.conn.fetch("SELECT task_id FROM task_dependencies WHERE depends_on_id = $1 ORDER BY 1", key)
+        return [r["task_id"] for r in rows]
+
+    async def add_dependencies(self, key: str, deps: list[str]) -> None:
+        if deps:
+            await self.conn.execute(
+                "INSERT INTO task_dependencies (task_id, depends_on_id) SELECT $1, d FROM unnest($2::text[]) AS d "
+                "ON CONFLICT DO NOTHING",
+                key, deps,
+            )
+
+    async def remove_dependencies(self, key: str, deps: list[str]) -> None:
+        if deps:
+            await self.conn.execute(
+                "DELETE FROM task_dependencies WHERE task_id = $1 AND depends_on_id = ANY($2::text[])", key, deps
+            )
+
+    async def incomplete_dependencies(self, key: str) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            """SELECT t.id, t.status_state FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
+               WHERE d.task_id = $1 AND t.status_state <> $2 ORDER BY t.id""",
+            key, DONE,
+        )
+
+    async def any_incomplete(self, keys: list[str]) -> bool:
+        return bool(await self.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ANY($1::text[]) AND status_state <> $2)", keys, DONE
+        ))
+
+    async def find_cycle(self, key: str, deps: list[str]) -> list[str] | None:
+        """If ``key`` depending on ``deps`` closes a cycle, the cycle as ``[key, ..., key]``."""
+        rows = await self.conn.fetch(
+            """WITH RECURSIVE reach(id) AS (
+                   SELECT unnest($1::text[])
+                   UNION
+                   SELECT d.depends_on_id FROM task_dependencies d JOIN reach r ON d.task_id = r.id
+               )
+               SELECT d.task_id, d.depends_on_id FROM task_dependencies d JOIN reach r ON d.task_id = r.id""",
+            deps,
+        )
+        edges: dict[str, list[str]] = {}
+        for row in rows:
+            edges.setdefault(row["task_id"], []).append(row["depends_on_id"])
+        for start in deps:
+            previous: dict[str, str | None] = {start: None}
+            queue = deque([start])
+            while queue:
+                node = queue.popleft()
+                if node == key:
+                    path = [node]
+                    while previous[path[-1]] is not None:
+                        path.append(previous[path[-1]])  # type: ignore[arg-type]
+                    return [key, *reversed(path)]
+                for nxt in sorted(edges.get(node, ())):
+                    if nxt not in previous:
+                        previous[nxt] = node
+                        queue.append(nxt)
+        return None
+
+    async def ready_dependents(self, key: str) -> list[asyncpg.Record]:
+        """Tasks blocked by ``key`` now waiting in plan.queued whose dependencies are all complete."""
+        return await self.conn.fetch(
+            """SELECT t.* FROM task_dependencies b JOIN tasks t ON t.id = b.task_id
+               WHERE b.depends_on_id = $1 AND t.status_state = 'plan.queued'
+                 AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
+                                 WHERE d.task_id = t.id AND x.status_state <> $2)
+               ORDER BY t.id FOR UPDATE OF t""",
+            key, DONE,
+        )
+
+    async def of_ticket(self, ticket_id: str, *, lock: bool = False) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            f"SELECT * FROM tasks WHERE ticket_id = $1 ORDER BY sequence, id{' FOR UPDATE' if lock else ''}", ticket_id
+        )
+
+    async def move(self, keys: list[str], ticket_id: str, ticket_seq: int, project_id: str) -> None:
+        await self.conn.execute(
+            """UPDATE tasks SET ticket_id = $2, ticket_seq = $3, project_id = $4, updated_at = now()
+               WHERE id = ANY($1::text[])""",
+            keys, ticket_id, ticket_seq, project_id,
+        )
+
+    async def set_project_of_ticket(self, ticket_id: str, project_id: str) -> None:
+        await self.conn.execute(
+            "UPDATE tasks SET project_id = $2, updated_at = now() WHERE ticket_id = $1", ticket_id, project_id
+        )
+
+    async def page(self, *, ticket_id: str | None, project_id: str | None, status_state: list[str] | None,
+                   claimed_by: str | None, after: str | None, limit: int) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            """SELECT id, title, status_state, priority, claimed_by FROM tasks
+               WHERE ($1::text IS NULL OR ticket_id = $1) AND ($2::text IS NULL OR project_id = $2)
+                 AND ($3::text[] IS NULL OR status_state = ANY($3)) AND ($4::text IS NULL OR claimed_by = $4)
+                 AND ($5::text IS NULL OR id > $5)
+               ORDER BY id LIMIT $6""",
+            ticket_id, project_id, status_state, claimed_by, after, limit,
+        )

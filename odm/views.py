@@ -1,0 +1,279 @@
+"""What the services answer: compact models for tools and lists, detail models for resources.
+
+Built from database rows with ``model_validate(dict(row))``; extra columns are ignored, money
+(``numeric``) becomes float.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "ClaimedTask", "EvolutionOut", "EvolutionResult", "HostOut", "IdeaOut", "NextTaskOut", "OverrideOut", "Page",
+    "ProjectDetail", "ProjectOut", "ProjectRef", "RosterMember", "SearchHit", "SprintOut", "TaskBrief", "TaskDetail",
+    "TaskOut", "ThreadOut", "TicketDetail", "TicketOut", "TicketPlan", "TicketRef", "TopicOut", "TransitionOut", "UserOut",
+]
+
+T = TypeVar("T")
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Page(View, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class Lifecycled(View):
+    id: str
+    status: str
+    state: str
+    status_state: str
+
+
+class ProjectRef(Lifecycled):
+    name: str
+    parent_project_id: str | None
+
+
+class ProjectOut(Lifecycled):
+    name: str
+    parent_project_id: str | None
+    description: str
+    lifecycle_phase: str
+    topics: list[str]
+
+
+class RosterMember(View):
+    agent_id: str
+    roles: list[str]
+    allocation: str
+    is_project_orchestrator: bool
+    joined_at: datetime
+    left_at: datetime | None
+
+
+class ProjectDetail(ProjectOut):
+    start_date: datetime
+    end_date: datetime | None
+    roster: list[RosterMember]
+    sub_project_ids: list[str]
+    tickets_by_status_state: dict[str, int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class SprintOut(Lifecycled):
+    project_id: str
+    name: str
+    start_date: datetime
+    end_date: datetime
+
+
+class TicketRef(Lifecycled):
+    title: str
+    project_id: str
+
+
+class TicketOut(Lifecycled):
+    project_id: str
+    sprint_id: str | None
+    parent_ticket_id: str | None
+    title: str
+    priority: str
+    plan_cost: float | None
+    plan_duration: float | None
+
+
+class TaskBrief(View):
+    id: str
+    title: str
+    status_state: str
+    priority: str
+    claimed_by: str | None = None
+
+
+class EvolutionOut(View):
+    id: str
+    action: str
+    source_ticket_id: str
+    target_ticket_ids: list[str]
+    task_ids: list[str]
+    reason: str
+    initiated_by: str
+    details: dict[str, Any]
+    created_at: datetime
+
+
+class TicketDetail(TicketOut):
+    description: str
+    topics: list[str]
+    required_model: str | None
+    required_skills: list[str]
+    actual_cost: float
+    actual_duration: float
+    historical: bool
+    sub_ticket_ids: list[str]
+    tasks: list[TaskBrief]
+    lineage: list[EvolutionOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskOut(Lifecycled):  # what create_task/update_task answer; odm://tasks/{id} has everything
+    ticket_id: str
+    depends_on: list[str]
+    spec_version: int
+    claim_token: int | None
+    spec_stale: bool
+
+
+class TaskDetail(TaskOut):
+    title: str
+    claimed_by: str | None
+    project_id: str
+    priority: str
+    sequence: int
+    requires_human: bool
+    requires_approval: bool
+    claim_expires_at: datetime | None
+    objective: str
+    description: str | None
+    acceptance_criteria: list[str]
+    blocks: list[str]
+    risk_level: str
+    execution_mode: str
+    plan_cost: float | None
+    cost_cap: float | None
+    actual_cost: float
+    plan_duration_minutes: float | None
+    actual_duration_minutes: float
+    attempt_count: int
+    assigned_runtime_id: str | None
+    input_refs: list[str]
+    output_refs: list[str]
+    spec_snapshot: dict[str, Any] | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClaimedTask(View):
+    id: str
+    ticket_id: str
+    title: str
+    objective: str
+    description: str | None
+    acceptance_criteria: list[str]
+    depends_on: list[str]
+    spec_version: int
+    cost_cap: float | None
+
+
+class NextTaskOut(View):
+    task: ClaimedTask | None
+    claim_token: int | None
+    lease_expires_at: datetime | None
+    renewed: bool
+    note: str
+
+
+class TransitionOut(View):
+    kind: str
+    id: str
+    previous: str
+    status: str
+    state: str
+    status_state: str
+    override_record_id: str | None = None
+    effects: list[str] = []
+
+
+class TicketPlan(View):
+    id: str
+    status_state: str
+    plan_cost: float | None
+    plan_duration: float | None
+
+
+class EvolutionResult(View):  # the record's id (its details are in the tickets' lineage) and the plans
+    id: str
+    action: str
+    target_ticket_ids: list[str]
+    task_ids: list[str]
+    tickets: list[TicketPlan]
+
+
+class IdeaOut(Lifecycled):
+    title: str
+    topic_id: str | None
+    source: str
+    priority: str | None
+    ticket_id: str | None
+    review_cycle: str | None
+    next_review_at: datetime | None
+    thread_ids: list[str] = []
+
+
+class ThreadOut(Lifecycled):
+    title: str | None
+    thread_type: str
+    project_id: str | None
+    linked_ticket_id: str | None
+    linked_task_id: str | None
+    idea_ids: list[str] = []
+
+
+class TopicOut(View):
+    id: str
+    name: str
+    parent_topic_id: str | None
+    description: str
+    taxonomy: list[str]
+    related_topic_ids: list[str] = []
+
+
+class UserOut(View):
+    id: str
+    name: str
+    email: str | None
+    role: str
+    is_primary: bool
+    status: str
+    notification_channels: list[str]
+
+
+class HostOut(View):
+    id: str
+    name: str
+    role: str
+    status: str
+    vcpus: int
+    ram_gb: float
+    max_concurrent_agents: int
+    active_agents: int
+
+
+class OverrideOut(View):
+    id: str
+    scope_type: str
+    scope_ref: str
+    override_type: str
+    reason: str
+    issued_by: str
+    prior_state_ref: str | None
+    applied_change_ref: str | None
+    created_at: datetime
+
+
+class SearchHit(View):
+    kind: str
+    id: str
+    title: str
+    status_state: str | None
