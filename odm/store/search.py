@@ -9,20 +9,21 @@ from ._base import Store
 
 __all__ = ["FeedStore", "SearchStore"]
 
-_SOURCES = {
-    "project": "SELECT 'project' AS kind, id, name AS title, status_state, ts_rank(search, q) AS rank FROM projects, q WHERE search @@ q",
-    "ticket": "SELECT 'ticket', id, title, status_state, ts_rank(search, q) FROM tickets, q WHERE search @@ q",
-    "task": "SELECT 'task', id, title, status_state, ts_rank(search, q) FROM tasks, q WHERE search @@ q",
-    "idea": "SELECT 'idea', id, title, status_state, ts_rank(search, q) FROM ideas, q WHERE search @@ q",
-    "discussion_thread": ("SELECT 'discussion_thread', id, coalesce(title, left(summary, 80), id), status_state, "
-                          "ts_rank(search, q) FROM discussion_threads, q WHERE search @@ q"),
+_COLUMNS = "'{kind}' AS kind, id, {title} AS title, status_state, ts_rank(search, q) AS rank FROM {table}, q WHERE search @@ q"
+_SOURCES = {  # every branch names its columns: any of them may come first in the UNION
+    "project": _COLUMNS.format(kind="project", title="name", table="projects"),
+    "ticket": _COLUMNS.format(kind="ticket", title="title", table="tickets"),
+    "task": _COLUMNS.format(kind="task", title="title", table="tasks"),
+    "idea": _COLUMNS.format(kind="idea", title="title", table="ideas"),
+    "discussion_thread": _COLUMNS.format(kind="discussion_thread", title="coalesce(title, left(summary, 80), id)",
+                                         table="discussion_threads"),
 }
 SEARCHABLE = tuple(_SOURCES)
 
 
 class SearchStore(Store):
     async def search(self, query: str, kinds: list[str], offset: int, limit: int) -> list[asyncpg.Record]:
-        union = "\nUNION ALL\n".join(_SOURCES[k] for k in SEARCHABLE if k in kinds)
+        union = "\nUNION ALL\n".join(f"SELECT {_SOURCES[k]}" for k in SEARCHABLE if k in kinds)
         return await self.conn.fetch(
             f"""WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q)
                 SELECT * FROM ({union}) AS hits ORDER BY rank DESC, kind, id OFFSET $2 LIMIT $3""",

@@ -21,6 +21,7 @@ from tests.support.net import running_server
 SPECS = {"bus": bus.SPEC, "odm": odm.SPEC, "xem": xem.SPEC}
 INSPECTOR_ERAS = ("legacy", "modern")
 MAX_DEFAULT_TOOLS_LIST = 16 * 1024
+TOOL_IS_ERROR = 5  # the Inspector CLI's exit status when a called tool returns isError: true
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +37,10 @@ def server_env(settings) -> dict[str, str]:
 async def inspect(inspector: Inspector, *args: str) -> dict[str, Any]:
     """Run the Inspector CLI; its JSON answer (``result`` or ``error``), failing on strict-mode problems."""
     proc = await anyio.to_thread.run_sync(lambda: inspector.run("--cli", "--format", "json", *args, env=script_env()))
+    if proc.returncode == TOOL_IS_ERROR:  # a tool answered isError: the result is on stdout (expected errors)
+        answer = json.loads(proc.stdout)
+        assert answer.get("result", {}).get("isError") is True, proc.stdout[-3000:]
+        return answer
     assert proc.returncode == 0, f"inspector {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}"
     return json.loads(proc.stdout)
 
