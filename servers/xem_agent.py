@@ -2,27 +2,69 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
+
+import anyio
+
+from xem.agent import Agent, load_config
+from xem.errors import ConfigError, EnrollmentRefused
 
 from .cli import OneLineParser, exit_on_startup_error
 from .errors import StartupError
+from .logs import configure_logging
+from .settings import load_settings
+from .xem_router import load_xem_settings
 
 __all__ = ["main"]
+
+log = logging.getLogger("xiopro.xem.agent")
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     parser = OneLineParser(
         prog="xem-agent",
-        description="An XEM execution agent: enrolls with the router using a join key, publishes its "
-        "capability manifest and runs the tools it declares. Not yet available in this release: "
-        "enrollment and dispatch arrive with the XEM transport issue.",
+        description="An XEM execution agent: enrolls with the router using a join key (first boot), publishes its "
+        "capability manifest, renews its lease and runs the tools its TOML config declares. See the README.",
     )
     parser.add_argument("--config", metavar="FILE", required=True, help="agent TOML configuration")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], default=None,
+                        help="log level (stderr); default XIOPRO_LOG_LEVEL or INFO")
     with exit_on_startup_error("xem-agent"):
-        parser.parse_args(argv)
-        raise StartupError("unavailable", "the execution agent is not part of this release yet; see xem-agent --help")
-    raise SystemExit(1)
+        args = parser.parse_args(argv)
+        configure_logging(load_settings(**({"log_level": args.log_level} if args.log_level else {})).log_level)
+        settings = load_xem_settings()
+        try:
+            config = load_config(Path(args.config))
+            agent = Agent(config, settings)
+        except ConfigError as exc:
+            raise StartupError("invalid_argument", f"{exc}; fix the config and start again", exit_status=2) from None
+        try:
+            anyio.run(_run, agent)
+        except* EnrollmentRefused as group:
+            refusal = group.exceptions[0]
+            assert isinstance(refusal, EnrollmentRefused)
+            raise StartupError("unauthorized", f"enrollment refused ({refusal.reason}): {refusal}") from None
+        finally:
+            agent.close()
+    raise SystemExit(0)
+
+
+async def _run(agent: Agent) -> None:
+    async with anyio.create_task_group() as tg:
+
+        async def watch() -> None:
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for signum in signals:
+                    log.info("received %s, stopping", signal.Signals(signum).name)
+                    tg.cancel_scope.cancel()
+
+        tg.start_soon(watch)
+        await agent.run()
+        tg.cancel_scope.cancel()
 
 
 if __name__ == "__main__":

@@ -10,33 +10,48 @@ from typing import NoReturn
 
 import anyio
 import zmq
+from pydantic import ValidationError
 
-from xem.router import RouterSocket
+from xem.router import Router
+from xem.settings import XemSettings
 
 from .cli import OneLineParser, exit_on_startup_error
+from .database import database_target, open_pool, prepare_database
 from .errors import StartupError
 from .logs import configure_logging
-from .settings import load_settings
+from .settings import SuiteSettings, load_settings
 
-__all__ = ["DEFAULT_ENDPOINT", "main"]
+__all__ = ["DEFAULT_ENDPOINT", "load_xem_settings", "main"]
 
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:8750"
 log = logging.getLogger("xiopro.xem.router")
+
+
+def load_xem_settings() -> XemSettings:
+    """Raises StartupError naming the XIOPRO_XEM_* variable that is wrong."""
+    try:
+        return XemSettings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        raise StartupError("invalid_argument", f"XIOPRO_XEM_{field.upper()} {err['msg'].removeprefix('Value error, ')}; "
+                           "fix the variable and start again", exit_status=2) from None
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     parser = OneLineParser(
         prog="xem-router",
         description="The XEM router: a CURVE-secured ZeroMQ ROUTER that enrolled execution agents connect to. "
-        "Its keys live under $XIOPRO_HOME/xem/keys. Agent enrollment and dispatch come with the XEM transport.",
+        "Its keys live under $XIOPRO_HOME/xem/keys; its state in the bus database (schema xem).",
     )
     parser.add_argument("--bind", default=DEFAULT_ENDPOINT, metavar="ENDPOINT", help=f"ZeroMQ endpoint (default {DEFAULT_ENDPOINT})")
     parser.add_argument("--print-key", action="store_true", help="print the router's CURVE public key and exit")
     with exit_on_startup_error("xem-router"):
         args = parser.parse_args(argv)
         settings = load_settings()
+        xem_settings = load_xem_settings()
         configure_logging(settings.log_level)
-        router = RouterSocket(settings.home, args.bind)
+        router = Router(settings.home, args.bind, xem_settings)
         if args.print_key:
             print(router.public_key.decode())
             router.close()
@@ -48,24 +63,33 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             if exc.errno == errno.EADDRINUSE:
                 raise StartupError("conflict", f"{args.bind} is already in use; pass --bind to use another endpoint") from None
             raise StartupError("invalid_argument", f"cannot bind {args.bind}: {exc.strerror}; pass --bind tcp://HOST:PORT", exit_status=2) from None
-        log.info("xem-router listening on %s (CURVE public key %s)", args.bind, router.public_key.decode())
         try:
-            anyio.run(_serve, router)
+            anyio.run(_serve, router, settings)
         finally:
             router.close()
     raise SystemExit(0)
 
 
-async def _serve(router: RouterSocket) -> None:
-    async with anyio.create_task_group() as tg:
+async def _serve(router: Router, settings: SuiteSettings) -> None:
+    async with database_target(settings, "bus") as target:
+        await prepare_database(target)
+        pool = await open_pool(target)
+        try:
+            log.info("xem-router listening on %s (CURVE public key %s)", router.endpoint, router.public_key.decode())
+            async with anyio.create_task_group() as tg:
 
-        async def watch() -> None:
-            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                async for _ in signals:
-                    tg.cancel_scope.cancel()
+                async def watch() -> None:
+                    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                        async for signum in signals:
+                            log.info("received %s, shutting down", signal.Signals(signum).name)
+                            tg.cancel_scope.cancel()
 
-        tg.start_soon(watch)
-        await router.serve()
+                tg.start_soon(watch)
+                await router.serve(pool)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await pool.close()
+    log.info("xem-router stopped")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import click
 from .._version import VERSION
 from ..cli import exit_on_startup_error
 from ..errors import StartupError
+from .agents import agents
 from .db import db
 from .up import up
 
@@ -24,6 +25,7 @@ def cli() -> None:
 
 cli.add_command(up)
 cli.add_command(db)
+cli.add_command(agents)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

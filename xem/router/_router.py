@@ -1,0 +1,201 @@
+"""The router process: receive, authorise and handle frames; push dispatches; housekeeping.
+
+Every frame is checked against the key ring by the CURVE key ZAP attached to its connection
+(not by anything the frame says), and again in the database by each service that writes.
+Frames of one key are handled in arrival order; frames of different keys concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import asyncpg
+import zmq
+import zmq.asyncio
+
+from .. import services
+from ..errors import FrameRejected
+from ..keys import fingerprint, join_secret, load_or_create_keypair, router_keys_dir
+from ..protocol import ROUTER_SENDER, ErrorFrame, decode, encode, frame_id_of
+from ..settings import XemSettings
+from ._handlers import Handlers
+from ._listen import listen
+from ._zap import ZapHandler
+
+__all__ = ["Router"]
+
+log = logging.getLogger("xiopro.xem.router")
+
+
+class Router:
+    def __init__(self, home: Path, endpoint: str, settings: XemSettings) -> None:
+        self.endpoint = endpoint
+        self.settings = settings
+        self.public_key, self._secret_key = load_or_create_keypair(router_keys_dir(home), "router")
+        self._join_secret = join_secret(home)
+        self._ctx = zmq.asyncio.Context()
+        self._zap = ZapHandler(self._ctx, self._status_of)
+        self._sock: zmq.asyncio.Socket | None = None
+        self._keyring: dict[str, tuple[str, str]] = {}  # key -> (agent, active|revoked)
+        self._routes: dict[str, tuple[str, bytes]] = {}  # agent -> (key, routing id of its latest frame)
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._dropped_audit: dict[str, float] = {}
+        self._pool: asyncpg.Pool | None = None
+        self._handlers: Handlers | None = None
+
+    def _status_of(self, key: str) -> str | None:
+        entry = self._keyring.get(key)
+        return None if entry is None else entry[1]
+
+    def bind(self) -> None:
+        """Raises zmq.ZMQError if the endpoint cannot be bound (e.g. EADDRINUSE)."""
+        self._zap.bind()  # before the ROUTER: a socket with no ZAP handler admits every key
+        sock = self._ctx.socket(zmq.ROUTER)
+        sock.curve_server = True
+        sock.curve_secretkey = self._secret_key
+        sock.curve_publickey = self.public_key
+        sock.zap_domain = b"xem"
+        sock.router_mandatory = True  # an unroutable dispatch raises instead of vanishing
+        sock.linger = 0
+        sock.maxmsgsize = self.settings.max_frame_bytes + 1024
+        try:
+            sock.bind(self.endpoint)
+        except zmq.ZMQError:
+            sock.close()
+            raise
+        self._sock = sock
+
+    async def serve(self, pool: asyncpg.Pool) -> None:
+        """Handle frames until cancelled. The key ring is loaded before the first frame is read."""
+        assert self._sock is not None, "bind() first"
+        self._pool = pool
+        self._handlers = Handlers(pool, self.settings, self._join_secret)
+        await self.reload_keys()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._zap.serve)
+            tg.start_soon(listen, pool, self._on_notify)
+            tg.start_soon(self._housekeeping)
+            await self._receive(tg)
+
+    async def reload_keys(self) -> None:
+        assert self._pool is not None
+        self._keyring = await services.load_keyring(self._pool)
+
+    async def _receive(self, tg: anyio.abc.TaskGroup) -> None:
+        assert self._sock is not None
+        while True:
+            parts = await self._sock.recv_multipart(copy=False)
+            if len(parts) != 2:
+                log.warning("dropped a message of %d parts (expected routing id + frame)", len(parts))
+                continue
+            rid, payload = parts[0].bytes, parts[1]
+            try:
+                key = payload.get("User-Id")
+            except zmq.ZMQError:
+                key = None
+            if not key:
+                log.error("dropped a frame that carries no authenticated key (is the ZAP handler running?)")
+                continue
+            tg.start_soon(self._in_order, rid, key, payload.bytes)
+
+    async def _in_order(self, rid: bytes, key: str, data: bytes) -> None:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            try:
+                await self._handle(rid, key, data)
+            except Exception:  # noqa: BLE001 - one bad frame or a database hiccup must not stop the router
+                log.exception("failed to handle a frame from key %s", fingerprint(key))
+
+    async def _handle(self, rid: bytes, key: str, data: bytes) -> None:
+        status = self._status_of(key)
+        try:
+            frame = decode(data, max_bytes=self.settings.max_frame_bytes)
+        except FrameRejected as exc:
+            if status != "active":
+                return await self._drop(key, "malformed frame from a key that is not enrolled")
+            log.warning("refused a frame from %s: %s", fingerprint(key), exc)
+            ref = frame_id_of(data)
+            return await self._send(rid, ErrorFrame(sender=ROUTER_SENDER, ref=ref, code=exc.code, reason="malformed", message=str(exc)))
+        if status != "active" and not (status is None and frame.kind == "enroll"):
+            return await self._drop(key, f"{frame.kind} frame from a {status or 'unknown'} key")
+        assert self._handlers is not None
+        replies = await self._handlers.handle(frame, key)
+        if replies is None:
+            self._keyring.pop(key, None)
+            await self.reload_keys()
+            return await self._drop(key, f"{frame.kind} frame from a key that may no longer speak")
+        if frame.kind == "enroll" and replies and replies[0].kind == "enroll_ok":
+            self._keyring[key] = (frame.sender, "active")
+        if self._status_of(key) == "active":
+            self._routes[self._keyring[key][0]] = (key, rid)
+        for reply in replies:
+            await self._send(rid, reply)
+        if frame.kind in ("lease_renewal", "enroll"):
+            await self._push(self._keyring.get(key, (None,))[0])
+
+    async def _drop(self, key: str, why: str) -> None:
+        now = time.monotonic()
+        last = self._dropped_audit.get(key)
+        if last is not None and now - last < self.settings.drop_audit_interval_s:
+            return
+        self._dropped_audit[key] = now
+        log.warning("dropped %s (key %s)", why, fingerprint(key))
+        assert self._pool is not None
+        async with self._pool.acquire() as conn:
+            agent = self._keyring.get(key, (None,))[0]
+            await services.audit_drop(conn, agent, key, why)
+
+    async def _send(self, rid: bytes, frame: Any) -> bool:
+        assert self._sock is not None
+        try:
+            await self._sock.send_multipart([rid, encode(frame)])
+            return True
+        except zmq.ZMQError as exc:
+            if exc.errno != zmq.EHOSTUNREACH:
+                raise
+            return False
+
+    async def _push(self, agent: str | None) -> None:
+        """Send the dispatches due to ``agent`` (or to every connected agent) over its latest connection."""
+        if agent is not None and agent not in self._routes:
+            return
+        assert self._pool is not None
+        for name, frame in await services.dispatches_due(self._pool, agent, self.settings.dispatch_resend_ms / 1000):
+            route = self._routes.get(name)
+            if route is None or self._status_of(route[0]) != "active":
+                continue
+            if await self._send(route[1], frame):
+                await services.mark_sent(self._pool, frame.invocation_id)
+            else:
+                self._routes.pop(name, None)
+
+    async def _on_notify(self, channel: str, payload: str) -> None:
+        if channel == services.KEYS_CHANNEL:
+            await self.reload_keys()
+        elif channel == services.DISPATCH_CHANNEL:
+            await self._push(payload)
+
+    async def _housekeeping(self) -> None:
+        assert self._pool is not None
+        s = self.settings
+        tick = min(s.lease_interval_s, s.keyring_refresh_ms / 1000, s.dispatch_resend_ms / 1000) / 2
+        while True:
+            await anyio.sleep(tick)
+            try:
+                await services.mark_offline(self._pool, s.offline_after_s)
+                await self.reload_keys()
+                await self._push(None)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("housekeeping failed (%s); retrying in %.1fs", type(exc).__name__, tick)
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close(linger=0)
+            self._sock = None
+        self._zap.close()
+        self._ctx.term()

@@ -1,0 +1,104 @@
+"""Dispatching a tool call to an agent and recording what it sends back, each exactly once.
+
+A dispatch keeps its frame id for every (re)send, so the agent recognises a resend; a result or
+progress frame is stored under its frame id, so a resend from the agent's queue is acknowledged
+again but never recorded twice.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import asyncpg
+import jsonschema
+
+from ..errors import AgentStateError, ParameterRefused
+from ..manifest import Manifest
+from ..protocol import ROUTER_SENDER, Dispatch, Progress, Result, TraceContext, new_trace_context
+from ..store import Agents, Audit, Dispatches
+from ._leases import authorize
+
+__all__ = ["create_dispatch", "dispatches_due", "mark_delivered", "mark_sent", "record_progress", "record_result"]
+
+
+async def create_dispatch(pool: asyncpg.Pool, agent: str, workspace: str, tool: str, params: dict[str, Any],
+                          *, trace_context: TraceContext | None = None) -> Dispatch:
+    """Queue a call of ``workspace/tool`` on ``agent``; the router sends it (now if the agent is connected).
+
+    Raises:
+        AgentStateError: unknown agent or tool (not_found), agent in conflict_pill or revoked (conflict).
+        ParameterRefused: ``params`` do not match the tool's input schema.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        row = await Agents(conn).get(agent)
+        if row is None:
+            raise AgentStateError(f"no agent named {agent}; see `xeroctl agents list`", code="not_found")
+        if row["state"] in ("conflict_pill", "revoked"):
+            raise AgentStateError(f"agent {agent} is {row['state']}: dispatch is stopped; see `xeroctl agents recover`")
+        manifest = Manifest.model_validate(json.loads(row["manifest"]))
+        spec = manifest.tool(workspace, tool)
+        if spec is None:
+            raise AgentStateError(f"agent {agent} declares no tool {tool} in workspace {workspace}", code="not_found")
+        try:
+            jsonschema.validate(params, spec.input_schema)
+        except jsonschema.ValidationError as exc:
+            raise ParameterRefused(f"parameters of {workspace}/{tool}: {exc.message}") from None
+        frame = Dispatch(sender=ROUTER_SENDER, invocation_id=uuid.uuid4(), workspace=workspace, tool=tool, params=params,
+                         risk=spec.risk, trace_context=trace_context or new_trace_context())
+        await Dispatches(conn).create(frame.invocation_id, agent, workspace, tool, params, spec.risk, frame.id,
+                                      frame.trace_context.model_dump())
+        await conn.execute("SELECT pg_notify('xem_dispatch', $1)", agent)
+    return frame
+
+
+def _frame_of(row: asyncpg.Record) -> Dispatch:
+    return Dispatch(id=row["frame_id"], sender=ROUTER_SENDER, invocation_id=row["id"], workspace=row["workspace"],
+                    tool=row["tool"], params=json.loads(row["params"]), risk=row["risk"],
+                    trace_context=TraceContext.model_validate(json.loads(row["trace_context"])))
+
+
+async def dispatches_due(pool: asyncpg.Pool, agent: str | None, resend_after_s: float) -> list[tuple[str, Dispatch]]:
+    """(agent, dispatch) to send now, for one agent or all (none to an agent in conflict_pill or revoked)."""
+    async with pool.acquire() as conn:
+        return [(r["agent_name"], _frame_of(r)) for r in await Dispatches(conn).due(agent, resend_after_s)]
+
+
+async def mark_sent(pool: asyncpg.Pool, invocation_id: uuid.UUID) -> None:
+    async with pool.acquire() as conn:
+        await Dispatches(conn).mark_sent(invocation_id)
+
+
+async def mark_delivered(pool: asyncpg.Pool, curve_key: str, sender: str, ref: uuid.UUID) -> bool | None:
+    """The agent acknowledged dispatch frame ``ref``; None if the key may not speak."""
+    async with pool.acquire() as conn, conn.transaction():
+        key = await authorize(conn, curve_key, sender)
+        if key is None:
+            return None
+        return await Dispatches(conn).mark_delivered(key.agent_name, ref)
+
+
+async def record_result(pool: asyncpg.Pool, curve_key: str, frame: Result) -> str | None:
+    """'recorded', 'duplicate' or 'unknown'; None if the key may not speak. An interrupted mutation
+    (the agent crashed while running it) is stored as ambiguous."""
+    state = "ambiguous" if frame.status == "interrupted" and frame.mutating else "completed"
+    async with pool.acquire() as conn, conn.transaction():
+        key = await authorize(conn, curve_key, frame.sender)
+        if key is None:
+            return None
+        outcome = await Dispatches(conn).record_result(
+            key.agent_name, frame.invocation_id, frame.id, frame.model_dump(mode="json"), state
+        )
+        if outcome == "recorded" and state == "ambiguous":
+            await Audit(conn).event("ambiguous_mutation", agent=key.agent_name, invocation=str(frame.invocation_id))
+        return outcome
+
+
+async def record_progress(pool: asyncpg.Pool, curve_key: str, frame: Progress) -> str | None:
+    async with pool.acquire() as conn, conn.transaction():
+        key = await authorize(conn, curve_key, frame.sender)
+        if key is None:
+            return None
+        return await Dispatches(conn).record_progress(key.agent_name, frame.id, frame.invocation_id, frame.seq,
+                                                      frame.stream, frame.data)

@@ -1,0 +1,33 @@
+"""XEM settings (``XIOPRO_XEM_*``): intervals, limits and back-off of the router and the agents."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["XemSettings"]
+
+
+class XemSettings(BaseSettings):
+    """Read by the router, the agent and xeroctl at start, never at import. Tests shorten the intervals."""
+
+    model_config = SettingsConfigDict(env_prefix="XIOPRO_XEM_", extra="ignore")
+
+    lease_renewal_interval_ms: int = Field(10_000, ge=10, description="how often an agent renews its lease")
+    missed_renewals_offline: int = Field(3, ge=1, description="missed renewals after which an agent is offline")
+    keyring_refresh_ms: int = Field(5_000, ge=10, description="router: reload enrolled keys at least this often")
+    dispatch_resend_ms: int = Field(5_000, ge=10, description="router: resend an unacknowledged dispatch after this")
+    frame_resend_ms: int = Field(5_000, ge=10, description="agent: resend an unacknowledged result/progress after this")
+    reconnect_min_ms: int = Field(200, ge=1, description="agent: first back-off after an authentication failure")
+    reconnect_max_ms: int = Field(10_000, ge=1, description="agent: longest back-off (jittered) between reconnects")
+    max_frame_bytes: int = Field(1_048_576, ge=1024, description="router and agent: larger frames are refused")
+    join_key_max_ttl_s: int = Field(7 * 86_400, ge=1, description="longest TTL a join key may be minted with")
+    drop_audit_interval_s: int = Field(60, ge=0, description="router: at most one dropped-frame audit event per key in this window")
+
+    @property
+    def lease_interval_s(self) -> float:
+        return self.lease_renewal_interval_ms / 1000
+
+    @property
+    def offline_after_s(self) -> float:
+        return self.lease_interval_s * self.missed_renewals_offline

@@ -1,0 +1,88 @@
+"""Dispatches (one per invocation) and what comes back: progress and the result, each once by frame id."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import asyncpg
+
+__all__ = ["Dispatches"]
+
+_OPEN = ("queued", "sent", "delivered")
+
+
+class Dispatches:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def create(self, invocation_id: uuid.UUID, agent: str, workspace: str, tool: str, params: dict[str, Any],
+                     risk: str, frame_id: uuid.UUID, trace_context: dict[str, Any]) -> None:
+        await self.conn.execute(
+            "INSERT INTO xem.dispatches (id, agent_name, workspace, tool, params, risk, frame_id, trace_context, state) "
+            "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, 'queued')",
+            invocation_id, agent, workspace, tool, json.dumps(params), risk, frame_id, json.dumps(trace_context),
+        )
+
+    async def get(self, invocation_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.conn.fetchrow("SELECT * FROM xem.dispatches WHERE id = $1", invocation_id)
+
+    async def due(self, agent: str | None, resend_after_s: float) -> list[asyncpg.Record]:
+        """Queued dispatches, and sent ones not acknowledged within ``resend_after_s``, of agents that
+        may receive dispatches (not in conflict_pill, not revoked); of one agent or of all."""
+        return await self.conn.fetch(
+            "SELECT d.* FROM xem.dispatches d JOIN xem.agents a ON a.name = d.agent_name "
+            "WHERE ($1::text IS NULL OR d.agent_name = $1) AND a.state IN ('online', 'offline') AND (d.state = 'queued' OR "
+            "(d.state = 'sent' AND d.sent_at < now() - make_interval(secs => $2))) ORDER BY d.created_at LIMIT 1000",
+            agent, resend_after_s,
+        )
+
+    async def mark_sent(self, invocation_id: uuid.UUID) -> None:
+        await self.conn.execute(
+            "UPDATE xem.dispatches SET state = 'sent', sent_at = now(), attempts = attempts + 1 "
+            "WHERE id = $1 AND state IN ('queued', 'sent')", invocation_id,
+        )
+
+    async def mark_delivered(self, agent: str, frame_id: uuid.UUID) -> bool:
+        status = await self.conn.execute(
+            "UPDATE xem.dispatches SET state = 'delivered', delivered_at = now() "
+            "WHERE frame_id = $1 AND agent_name = $2 AND state IN ('queued', 'sent')", frame_id, agent,
+        )
+        return status.endswith(" 1")
+
+    async def record_result(self, agent: str, invocation_id: uuid.UUID, frame_id: uuid.UUID, result: dict[str, Any],
+                            state: str) -> str:
+        """'recorded', 'duplicate' (this frame or another result already stored) or 'unknown'."""
+        row = await self.conn.fetchrow(
+            "UPDATE xem.dispatches SET state = $4, result = $3::jsonb, result_frame_id = $5, completed_at = now() "
+            "WHERE id = $1 AND agent_name = $2 AND result_frame_id IS NULL RETURNING id",
+            invocation_id, agent, json.dumps(result), state, frame_id,
+        )
+        if row is not None:
+            return "recorded"
+        exists = await self.conn.fetchval("SELECT true FROM xem.dispatches WHERE id = $1 AND agent_name = $2", invocation_id, agent)
+        return "duplicate" if exists else "unknown"
+
+    async def record_progress(self, agent: str, frame_id: uuid.UUID, invocation_id: uuid.UUID, seq: int, stream: str,
+                              data: str) -> str:
+        if not await self.conn.fetchval("SELECT true FROM xem.dispatches WHERE id = $1 AND agent_name = $2", invocation_id, agent):
+            return "unknown"
+        status = await self.conn.execute(
+            "INSERT INTO xem.progress (frame_id, invocation_id, seq, stream, data) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (frame_id) DO NOTHING", frame_id, invocation_id, seq, stream, data,
+        )
+        return "recorded" if status.endswith(" 1") else "duplicate"
+
+    async def open_for(self, agent: str) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            "SELECT id, risk, state FROM xem.dispatches WHERE agent_name = $1 AND state = ANY($2::text[])", agent, list(_OPEN)
+        )
+
+    async def set_state(self, invocation_id: uuid.UUID, state: str) -> None:
+        await self.conn.execute("UPDATE xem.dispatches SET state = $2 WHERE id = $1", invocation_id, state)
+
+    async def progress(self, invocation_id: uuid.UUID) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            "SELECT frame_id, seq, stream, data FROM xem.progress WHERE invocation_id = $1 ORDER BY seq", invocation_id
+        )
