@@ -30,7 +30,7 @@ class ToolConfig(BaseModel):
     description: str = Field(max_length=2000)
     risk: Risk
     timeout_s: float = Field(60, gt=0, le=86_400)
-    argv: list[str] = Field(min_length=1)
+    argv: list[str | list[str]] = Field(min_length=1, description='program and arguments; a list groups elements dropped together')
     params: dict[str, ParamSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -1,7 +1,9 @@
 """Tool parameters: declared types, their JSON Schema, and argv built from validated values.
 
 A tool's ``argv`` is a list of fixed elements in which ``{name}`` placeholders are replaced; a
-value always lands inside the element that names it, so no value can add an argument. Nothing
+value always lands inside the element that names it, so no value can add an argument. An element
+may be a group (a list, e.g. ``["-n", "{count}"]``) that is left out whole when an optional
+parameter it names is not given. Nothing
 is ever run through a shell, so ``; rm`` or ``$(...)`` stay inert text. A string value may not
 start with ``-`` (it could be read as an option) unless the parameter allows it; a ``path`` is
 resolved inside the workspace root (symlinks included) or refused.
@@ -73,16 +75,23 @@ def _placeholders(element: str) -> list[str]:
     return [field for _, field, _, _ in string.Formatter().parse(element) if field is not None]
 
 
-def check_template(tool: str, argv: list[str], params: dict[str, ParamSpec]) -> None:
+Argv = list["str | list[str]"]
+
+
+def _groups(argv: Argv) -> list[list[str]]:
+    return [list(e) if isinstance(e, list) else [e] for e in argv]
+
+
+def check_template(tool: str, argv: Argv, params: dict[str, ParamSpec]) -> None:
     """Raises ConfigError for an argv that names an undeclared parameter or whose program is a placeholder."""
     if not argv:
         raise ConfigError(f"tool {tool}: argv is empty")
-    if _placeholders(argv[0]):
+    if not isinstance(argv[0], str) or _placeholders(argv[0]):
         raise ConfigError(f"tool {tool}: the program (argv[0]) must be fixed, not a parameter")
     for name in params:
         if not _NAME.match(name):
             raise ConfigError(f"tool {tool}: parameter name {name!r} must be letters, digits and _")
-    for element in argv:
+    for element in (e for group in _groups(argv) for e in group):
         try:
             names = _placeholders(element)
         except ValueError as exc:
@@ -109,7 +118,7 @@ def _render(name: str, spec: ParamSpec, value: Any, root: Path) -> str:
     return text
 
 
-def build_argv(tool: str, argv: list[str], params: dict[str, ParamSpec], values: dict[str, Any], root: Path) -> list[str]:
+def build_argv(tool: str, argv: Argv, params: dict[str, ParamSpec], values: dict[str, Any], root: Path) -> list[str]:
     """The argv to execute for ``values``.
 
     Raises:
@@ -121,10 +130,9 @@ def build_argv(tool: str, argv: list[str], params: dict[str, ParamSpec], values:
         raise ParameterRefused(f"tool {tool}: {exc.message}") from None
     rendered = {name: _render(name, spec, values.get(name, spec.default), root)
                 for name, spec in params.items() if values.get(name, spec.default) is not None}
-    out = []
-    for element in argv:
-        names = _placeholders(element)
-        if any(n not in rendered for n in names):
-            continue  # an optional parameter left out drops the elements that name it
-        out.append(element.format_map(rendered) if names else element.replace("{{", "{").replace("}}", "}"))
+    out: list[str] = []
+    for group in _groups(argv):
+        if any(n not in rendered for element in group for n in _placeholders(element)):
+            continue  # an optional parameter left out drops the element (or group) that names it
+        out.extend(element.format_map(rendered) for element in group)
     return out

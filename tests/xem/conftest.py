@@ -1,0 +1,30 @@
+"""XEM fixtures: a migrated bus database with a pool, XIOPRO_HOME for keys, short intervals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from servers.database import Target, prepare_database
+
+
+@dataclass
+class Bus:
+    dsn: str
+    pool: asyncpg.Pool
+    home: Path
+
+
+@pytest.fixture
+async def bus(pg, tmp_path) -> AsyncIterator[Bus]:
+    dsn = await pg.create("xem")
+    await prepare_database(Target("bus", dsn, embedded=pg.embedded))
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
+    try:
+        yield Bus(dsn, pool, tmp_path / "home")
+    finally:
+        await pool.close()
