@@ -45,12 +45,16 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         try:
             anyio.run(_run, agent)
         except* EnrollmentRefused as group:
-            refusal = group.exceptions[0]
-            assert isinstance(refusal, EnrollmentRefused)
+            refusal = _first(group)
             raise StartupError("unauthorized", f"enrollment refused ({refusal.reason}): {refusal}") from None
         finally:
             agent.close()
     raise SystemExit(0)
+
+
+def _first(group: BaseExceptionGroup) -> EnrollmentRefused:
+    inner = group.exceptions[0]
+    return _first(inner) if isinstance(inner, BaseExceptionGroup) else inner  # type: ignore[return-value]
 
 
 async def _run(agent: Agent) -> None:

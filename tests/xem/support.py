@@ -1,0 +1,175 @@
+"""Real router and agent processes for the acceptance tests: short intervals, ipc endpoints, bounded waits."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from tests.conftest import script_env
+
+TOOL_SCRIPT = '''
+import json, os, sys, time
+mode = sys.argv[1]
+if mode == "echo":
+    print(json.dumps(sys.argv[2:]))
+elif mode == "gate":
+    with open(os.environ.get("PWD", ".") + "/runs.txt", "a") as f:
+        f.write("run\\n")
+    deadline = time.monotonic() + 60
+    while not os.path.exists("release") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    print("done")
+'''
+
+FAST = {
+    "XIOPRO_XEM_LEASE_RENEWAL_INTERVAL_MS": "150",
+    "XIOPRO_XEM_KEYRING_REFRESH_MS": "300",
+    "XIOPRO_XEM_DISPATCH_RESEND_MS": "300",
+    "XIOPRO_XEM_FRAME_RESEND_MS": "300",
+    "XIOPRO_XEM_RECONNECT_MIN_MS": "50",
+    "XIOPRO_XEM_RECONNECT_MAX_MS": "400",
+    "XIOPRO_XEM_DROP_AUDIT_INTERVAL_S": "0",
+    "XIOPRO_LOG_LEVEL": "INFO",
+}
+
+
+async def wait_for(check: Callable[[], Awaitable[Any]], *, what: str, timeout: float = 30) -> Any:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds saying ``what``."""
+    try:
+        with anyio.fail_after(timeout):
+            while not (value := await check()):
+                await anyio.sleep(0.02)
+            return value
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
+
+
+class Proc:
+    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        with open(log, "ab") as out:
+            self.popen = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill9(self) -> None:
+        self.popen.send_signal(signal.SIGKILL)
+        self.popen.wait(10)
+
+    async def exit_status(self, timeout: float = 30) -> int:
+        with anyio.fail_after(timeout):
+            return await anyio.to_thread.run_sync(self.popen.wait)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+
+
+class Mesh:
+    """A router and its agents for one test, all stopped at the end."""
+
+    def __init__(self, tmp: Path, bus_dsn: str, home: Path) -> None:
+        self.tmp = tmp
+        self.endpoint = f"ipc://{tmp}/router.ipc"
+        self.env = script_env(XIOPRO_HOME=str(home), XIOPRO_BUS_DSN=bus_dsn, **FAST)
+        self.procs: list[Proc] = []
+        self.workspace = tmp / "ws"
+        self.workspace.mkdir(exist_ok=True)
+        (tmp / "tool.py").write_text(TOOL_SCRIPT)
+
+    def start_router(self) -> Proc:
+        proc = Proc([sys.executable, "-m", "servers.xem_router", "--bind", self.endpoint], self.env, self.tmp / "router.log")
+        self.procs.append(proc)
+        return proc
+
+    def xeroctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(Path(sys.executable).parent / "xeroctl"), *args], env=self.env, capture_output=True, text=True, timeout=60)
+
+    def join_key(self, role: str = "xem", ttl: int = 600) -> str:
+        done = self.xeroctl("agents", "join-keys", "--create", "--role", role, "--ttl", str(ttl))
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def router_key(self) -> str:
+        return self.xeroctl("agents", "router-key").stdout.strip()
+
+    def agent_config(self, label: str, name: str, join_key: str | None, **extra: Any) -> Path:
+        tool = str(self.tmp / "tool.py")
+        config = {
+            "name": name, "router": self.endpoint, "router_public_key": self.router_key(),
+            "state_dir": str(self.tmp / f"state-{label}"), "workspaces": [{"name": "ws", "root": str(self.workspace)}],
+            "tools": [
+                {"name": "echo", "workspace": "ws", "description": "print the arguments", "risk": "read",
+                 "argv": [sys.executable, tool, "echo", "{msg}", "{path}"],
+                 "params": {"msg": {"type": "string"}, "path": {"type": "path", "required": False}}},
+                {"name": "gate", "workspace": "ws", "description": "wait for ./release", "risk": "write",
+                 "timeout_s": 60, "argv": [sys.executable, tool, "gate"]},
+            ],
+            **extra,
+        }
+        if join_key is not None:
+            config["join_key"] = join_key
+        path = self.tmp / f"agent-{label}.toml"
+        path.write_text(_toml(config))
+        return path
+
+    def start_agent(self, config: Path, label: str) -> Proc:
+        proc = Proc([sys.executable, "-m", "servers.xem_agent", "--config", str(config)], self.env, self.tmp / f"agent-{label}.log")
+        self.procs.append(proc)
+        return proc
+
+    def outbox(self, label: str) -> list[tuple[str, str]]:
+        """(frame id, kind) rows in an agent's dispatch queue, read without disturbing it."""
+        path = self.tmp / f"state-{label}" / "queue.sqlite"
+        if not path.exists():
+            return []
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT frame_id, kind FROM outbox").fetchall()
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.stop()
+
+
+def _toml(value: dict[str, Any]) -> str:
+    """Just enough TOML for the test configs (strings, numbers, lists, tables, arrays of tables)."""
+    lines: list[str] = []
+    tables: list[tuple[str, Any]] = []
+    for key, item in value.items():
+        if isinstance(item, dict) or (isinstance(item, list) and item and isinstance(item[0], dict)):
+            tables.append((key, item))
+        else:
+            lines.append(f"{key} = {json.dumps(item)}")
+    for key, item in tables:
+        for entry in item if isinstance(item, list) else [item]:
+            lines.append(f"[[{key}]]" if isinstance(item, list) else f"[{key}]")
+            for k, v in entry.items():
+                lines.append(f"{k} = {_inline(v)}")
+    return "\n".join(lines) + "\n"
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
