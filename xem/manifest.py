@@ -12,7 +12,7 @@ __all__ = ["RISKS", "Candidate", "Manifest", "ToolSpec", "WorkspaceSpec", "canon
 
 Risk = Literal["read", "write", "destructive", "irreversible"]
 RISKS: tuple[str, ...] = ("read", "write", "destructive", "irreversible")
-NAME_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$"
 
 
 class WorkspaceSpec(BaseModel):

@@ -147,3 +147,23 @@ async def test_agents_silent_for_three_intervals_become_offline_and_come_back_on
     assert lease.state == "online"
     assert await bus.pool.fetchval("SELECT state FROM xem.agents") == "online"
     assert await bus.pool.fetchval("SELECT count(*) FROM xem.audit_events WHERE kind = 'offline'") == 1
+
+
+async def test_enrolled_agents_appear_in_the_bus_agent_registry_with_role_xem(bus):
+    key, _, _ = await _enroll(bus)
+    row = await bus.pool.fetchrow("SELECT * FROM public.agent_registry WHERE id = 'a1'")
+    assert (row["role"], row["registration_name"], row["reported_status"]) == ("xem", "a1", "online")
+    assert row["capabilities"] == ["ws__echo"]
+    invocation = str(uuid.uuid4())
+    await services.renew(bus.pool, key, LeaseRenewal(sender="a1", manifest_hash=manifest_hash(MANIFEST), manifest_version=1,
+                                                     in_flight=(uuid.UUID(invocation),)))
+    assert await bus.pool.fetchval("SELECT in_flight FROM public.agent_registry WHERE id = 'a1'") == [invocation]
+    await _enroll(bus)  # a second key: conflict_pill is an error the Bus shows
+    row = await bus.pool.fetchrow("SELECT reported_status, note FROM public.agent_registry WHERE id = 'a1'")
+    assert row["reported_status"] == "error" and "conflict_pill" in row["note"]
+
+
+async def test_a_bus_agent_of_another_role_with_the_same_name_is_left_alone(bus):
+    await bus.pool.execute("INSERT INTO public.agent_registry (id, role) VALUES ('a1', 'orchestrator')")
+    await _enroll(bus)
+    assert await bus.pool.fetchval("SELECT role FROM public.agent_registry WHERE id = 'a1'") == "orchestrator"

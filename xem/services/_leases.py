@@ -54,8 +54,7 @@ async def renew(pool: asyncpg.Pool, curve_key: str, frame: LeaseRenewal) -> Leas
                                     reported=frame.manifest_hash, reported_version=frame.manifest_version,
                                     stored_version=row["manifest_version"])
         await _reconcile(conn, key.agent_name, in_flight)
-        if row["state"] == "online":
-            await _registry.upsert(conn, key.agent_name, "online")
+        await _registry.upsert(conn, key.agent_name, row["state"], in_flight=sorted(in_flight))
         approved = await agents.approved_candidates(key.agent_name)
         return LeaseOutcome(key.agent_name, row["state"], drift, tuple(approved))
 
@@ -109,7 +108,7 @@ async def mark_offline(pool: asyncpg.Pool, offline_after_s: float) -> list[str]:
         names = await Agents(conn).mark_offline(offline_after_s)
         for name in names:
             await Audit(conn).event("offline", agent=name, after_s=offline_after_s)
-            await _registry.upsert(conn, name, "offline")
+            await _registry.upsert(conn, name, "offline", heartbeat=False)
     if names:
         log.info("agents offline after %.1fs without renewal: %s", offline_after_s, ", ".join(names))
     return names

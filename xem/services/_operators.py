@@ -92,7 +92,7 @@ async def recover(pool: asyncpg.Pool, name: str, *, keep_key: str | None = None,
         await audit.event("recovered", agent=name, kept=fingerprint(keep) if keep else None,
                           revoked=[fingerprint(k) for k in revoked])
         await audit.resolve_alerts("conflict_pill", name)
-        await _registry.upsert(conn, name, state)
+        await _registry.upsert(conn, name, state, heartbeat=False)
         await conn.execute("SELECT pg_notify('xem_keys', $1)", name)
     return [fingerprint(k) for k in revoked]
 
