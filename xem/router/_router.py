@@ -43,7 +43,7 @@ class Router:
         self._sock: zmq.asyncio.Socket | None = None
         self._keyring: dict[str, tuple[str, str]] = {}  # key -> (agent, active|revoked)
         self._routes: dict[str, tuple[str, bytes]] = {}  # agent -> (key, routing id of its latest frame)
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # key -> (lock, frames queued on it)
         self._dropped_audit: dict[str, float] = {}
         self._pool: asyncpg.Pool | None = None
         self._handlers: Handlers | None = None
@@ -104,12 +104,19 @@ class Router:
             tg.start_soon(self._in_order, rid, key, payload.bytes)
 
     async def _in_order(self, rid: bytes, key: str, data: bytes) -> None:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            try:
+        lock, waiting = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, waiting + 1)
+        try:
+            async with lock:
                 await self._handle(rid, key, data)
-            except Exception:  # noqa: BLE001 - one bad frame or a database hiccup must not stop the router
-                log.exception("failed to handle a frame from key %s", fingerprint(key))
+        except Exception:  # noqa: BLE001 - one bad frame or a database hiccup must not stop the router
+            log.exception("failed to handle a frame from key %s", fingerprint(key))
+        finally:
+            lock, waiting = self._locks[key]
+            if waiting == 1:
+                del self._locks[key]  # no frame of this key is queued: forget it (unknown keys are unbounded)
+            else:
+                self._locks[key] = (lock, waiting - 1)
 
     async def _handle(self, rid: bytes, key: str, data: bytes) -> None:
         status = self._status_of(key)
@@ -186,6 +193,8 @@ class Router:
         tick = min(s.lease_interval_s, s.keyring_refresh_ms / 1000, s.dispatch_resend_ms / 1000) / 2
         while True:
             await anyio.sleep(tick)
+            now = time.monotonic()
+            self._dropped_audit = {k: t for k, t in self._dropped_audit.items() if now - t < s.drop_audit_interval_s}
             try:
                 await services.mark_offline(self._pool, s.offline_after_s)
                 await self.reload_keys()

@@ -1,0 +1,34 @@
+"""xem-mcp's list_agents through a real MCP client, in both protocol eras."""
+
+from __future__ import annotations
+
+from servers import xem
+from tests.conftest import connect_client
+from xem import services
+from xem.keys import join_secret, new_keypair
+from xem.manifest import Manifest
+from xem.protocol import Enroll
+
+
+async def test_list_agents_pages_through_enrolled_agents(suite_settings, era):
+    async with connect_client(xem.SPEC, suite_settings, mode=era) as client:
+        empty = await client.call_tool("list_agents", {})
+        assert not empty.is_error and empty.structured_content == {"items": [], "next_cursor": None}
+        import asyncpg
+
+        pool = await asyncpg.create_pool(suite_settings.bus_dsn, min_size=1, max_size=2)
+        try:
+            for name in ("a1", "a2", "a3"):
+                key = new_keypair()[0].decode()
+                token, _ = await services.mint_join_key(pool, suite_settings.home, "xem", 60, max_ttl_s=60)
+                await services.enroll(pool, join_secret(suite_settings.home),
+                                      Enroll(sender=name, join_key=token, public_key=key, manifest=Manifest(manifest_version=1)), key)
+        finally:
+            await pool.close()
+        first = (await client.call_tool("list_agents", {"limit": 2})).structured_content
+        assert [a["name"] for a in first["items"]] == ["a1", "a2"] and first["next_cursor"] == "a2"
+        assert first["items"][0]["state"] == "online" and first["items"][0]["key_fingerprints"][0].startswith("sha256:")
+        rest = (await client.call_tool("list_agents", {"limit": 2, "cursor": "a2"})).structured_content
+        assert [a["name"] for a in rest["items"]] == ["a3"] and rest["next_cursor"] is None
+        bad = await client.call_tool("list_agents", {"limit": 0})
+        assert bad.is_error and bad.content[0].text.startswith("[invalid_argument]")
