@@ -4,4 +4,5 @@ from tests.e2e.samples import Sample
 
 SAMPLES: dict[str, Sample] = {
     "health": Sample(),
+    "list_agents": Sample({"limit": 5}),
 }
