@@ -158,10 +158,10 @@ async def test_stdio_odm_mcp_started_by_a_client_uses_the_running_embedded_clust
             result = await client.call_tool("health", {})
             assert not result.is_error and result.structured_content["embedded"] is True
             users = json.loads((tmp_path / "pgdata.users.json").read_text())
-            assert len(users) == 5, "xeroctl up, its three MCP servers and the stdio server share one cluster"
+            assert len(users) == 6, "xeroctl up, its three MCP servers, the XEM router and the stdio server share one cluster"
             assert {p.pid for p in psutil.process_iter(["name", "cmdline"]) if p.info["name"] == "postgres"
                     and "-D" in (p.info["cmdline"] or []) and str(tmp_path) in " ".join(p.info["cmdline"])} == postmasters
-        assert len(json.loads((tmp_path / "pgdata.users.json").read_text())) == 4
+        assert len(json.loads((tmp_path / "pgdata.users.json").read_text())) == 5
         assert running.proc.poll() is None, "the suite keeps running after the stdio server leaves"
         async with Client(running.url("odm"), mode="legacy") as client:
             assert not (await client.call_tool("health", {})).is_error
