@@ -115,7 +115,14 @@ class Lifecycle:
                 f"{subject}: {status!r} is not a {self.kind} status; allowed next from {source}: {self.describe_next(source)}"
             )
         candidates = [t for t in self.edges.get(source, {}) if split_pair(t)[0] == status]
-        if len(candidates) != 1:
+        if not candidates:
+            anywhere = [p for p in self.pairs if split_pair(p)[0] == status]
+            if len(anywhere) == 1:
+                return anywhere[0]  # check() then says why it cannot go there
+            raise InvalidTransition(
+                f"{subject} cannot go from {source} to any {status} state; allowed next: {self.describe_next(source)}"
+            )
+        if len(candidates) > 1:
             raise InvalidTransition(
                 f"{subject}: say which state of {status} to move to; allowed next from {source}: {self.describe_next(source)}"
             )

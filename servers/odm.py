@@ -28,7 +28,8 @@ async def odm_services(runtime: Runtime) -> AsyncIterator[OdmServices]:
         settings = OdmSettings()
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise StartupError("invalid_argument", f"XIOPRO_{str(err['loc'][0]).upper()} {err['msg']}; fix it and start again") from None
+        message = err["msg"].removeprefix("Value error, ")
+        raise StartupError("invalid_argument", f"XIOPRO_{str(err['loc'][0]).upper()} {message}; fix it and start again") from None
     async with open_services(runtime.pool, settings) as services:
         yield services
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import anyio
 import asyncpg
@@ -28,10 +29,10 @@ async def open_services(pool: asyncpg.Pool, settings: OdmSettings) -> AsyncItera
             tg.cancel_scope.cancel()
 
 
-async def _sweep_forever(services: OdmServices) -> None:
-    import logging
+log = logging.getLogger("xiopro.odm.claims")
 
-    log = logging.getLogger("xiopro.odm.claims")
+
+async def _sweep_forever(services: OdmServices) -> None:
     while True:
         await anyio.sleep(services.settings.claim_sweep_interval_s)
         try:

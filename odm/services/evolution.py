@@ -13,7 +13,7 @@ from decimal import Decimal
 import asyncpg
 
 from ..commands import EvolveTicket
-from ..errors import Conflict, InvalidArgument
+from ..errors import Conflict, InvalidArgument, InvalidTransition
 from ..numbering import subticket_id
 from ..rules import allocate
 from ..views import EvolutionResult, TicketPlan
@@ -161,7 +161,10 @@ async def _pause_or_cancel(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
 
 
 async def _revive(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
-    TICKET.check(source["status_state"], "plan.queued", subject=f"ticket {source['id']}", via="revive")
+    edge = TICKET.check(source["status_state"], "plan.queued", subject=f"ticket {source['id']}", via="revive")
+    if "revive" not in edge.via:
+        raise InvalidTransition(f"ticket {source['id']} is {source['status_state']}; only a deferred (plan.waiting) or "
+                                "cancelled ticket can be revived")
     last = await w.evolutions.latest(source["id"], ("defer", "cancel"))
     restored = []
     for key, before in (jsonish(last)["details"].get("tasks", {}) if last else {}).items():

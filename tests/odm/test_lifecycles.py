@@ -165,6 +165,9 @@ def test_route_walks_free_edges_and_resolve_picks_the_only_state():
     assert task.resolve("plan.queued", "ready", None, subject="task 1") == "ready.ready"
     with pytest.raises(InvalidTransition, match="say which state of complete"):
         task.resolve("execute.active", "complete", None, subject="task 1")
+    assert task.resolve("create.draft", "approval", None, subject="task 1") == "approval.waiting"  # only pair
+    with pytest.raises(InvalidTransition, match="cannot go from create.draft to any recover state; allowed next"):
+        task.resolve("create.draft", "recover", None, subject="task 1")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,42 @@
+"""odm-mcp's surface: exactly the eight default tools, the rest in 'planning', compact and honestly annotated."""
+
+from __future__ import annotations
+
+import json
+
+from servers import odm
+from tests.conftest import connect_client
+
+DEFAULT = {"create_project", "create_ticket", "create_task", "update_task", "transition", "next_task",
+           "evolve_ticket", "search"}
+
+
+async def test_the_default_toolset_is_the_eight_work_graph_tools(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings) as client:
+        tools = (await client.list_tools()).tools
+    assert {t.name for t in tools} == DEFAULT | {"health"}
+    payload = json.dumps([t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools])
+    # 16 KB is the hard limit; four more default tools come with the accounting issue, so keep room.
+    assert len(payload.encode()) <= 14 * 1024, len(payload.encode())
+    for tool in tools:
+        assert not _auto_titles(tool.input_schema) and not _auto_titles(tool.output_schema), tool.name
+        assert tool.output_schema is not None and tool.output_schema["type"] == "object"
+
+
+def _auto_titles(node) -> bool:
+    """Whether a schema still carries pydantic's per-property "title" strings (compaction drops them)."""
+    if isinstance(node, dict):
+        return any((k == "title" and isinstance(v, str)) or _auto_titles(v) for k, v in node.items())
+    return isinstance(node, list) and any(_auto_titles(v) for v in node)
+
+
+async def test_planning_tools_come_only_with_the_planning_toolset_and_read_tools_say_so(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings, toolsets="planning") as client:
+        tools = (await client.list_tools()).tools
+    names = {t.name for t in tools}
+    assert len(names - DEFAULT - {"health"}) == 27
+    for tool in tools:
+        reads = tool.name.startswith(("list_", "get_")) or tool.name in ("search", "health")
+        assert tool.annotations.read_only_hint is reads, tool.name
+        assert tool.annotations.open_world_hint is False
+        assert tool.description and len(tool.description) < 400 and "\n    " not in tool.description
