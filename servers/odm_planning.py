@@ -1,4 +1,4 @@
-"""odm-mcp ``planning`` toolset, part 1: projects and rosters, sprints, tickets, task lists, claims admin."""
+"""odm-mcp ``planning`` toolset, part 1 (projects, rosters, sprints, tickets, task lists, assignment) and ``claims``."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
-from odm.commands import ProjectUpdate, RosterSet, SprintCreate, TicketImport, TicketUpdate
+from odm.commands import ProjectUpdate, RosterSet, SprintCreate, TaskUpdate, TicketImport, TicketUpdate
 from odm.services import claims, projects, tasks, tickets, transitions
 from odm.types import (AgentId, Allocation, Cost, IdemKey, LeaseSeconds, Limit, LifecyclePhase, LongText, Minutes, Name,
                        Priority, Ref, Tags, Title)
-from odm.views import OverrideOut, Page, ProjectDetail, ProjectOut, RosterMember, SprintOut, TaskBrief, TicketOut
+from odm.views import OverrideOut, Page, ProjectDetail, ProjectOut, RosterMember, SprintOut, TaskBrief, TaskOut, TicketOut
 
 from . import odm_intake  # noqa: F401  - registers the rest of the planning toolset
 from .odm_tools import Refs, given, services, tools
 
 __all__ = ["Claims", "Roster"]
 
-PLAN = "planning"
+PLAN, CLAIMS = "planning", "claims"
 
 
 class Roster(BaseModel):
@@ -132,14 +132,22 @@ async def list_tasks(ctx: Context, ticket_id: Ref | None = None, project_id: Ref
                                   cursor=cursor, limit=limit)
 
 
-@tools.tool(PLAN, title="Renew claims", read_only=False, destructive=False, idempotent=True, open_world=False)
+@tools.tool(PLAN, title="Assign task", read_only=False, destructive=True, idempotent=True, open_world=False)
+async def assign_task(ctx: Context, id: Ref, agent_id: AgentId, claim_token: int | None = None) -> TaskOut:
+    """(Re)assign a task to an agent; its spec_snapshot is written for the assignee. Claims still come from
+    next_task. Errors: [not_found], [conflict] stale token or finished task."""
+    return await tasks.update_task(services(ctx), TaskUpdate(**given(id=id, assigned_runtime_id=agent_id,
+                                                                     claim_token=claim_token)))
+
+
+@tools.tool(CLAIMS, title="Renew claims", read_only=False, destructive=False, idempotent=True, open_world=False)
 async def renew_claims(ctx: Context, agent_id: AgentId, lease_seconds: LeaseSeconds = 300) -> Claims:
     """Extend the leases of every live claim an agent holds (a heartbeat). Returns the renewed task ids."""
     renewed = await claims.renew_claims(services(ctx), agent_id, lease_seconds)
     return Claims(agent_id=agent_id, task_ids=[r["id"] for r in renewed])
 
 
-@tools.tool(PLAN, title="Release claims", read_only=False, destructive=True, idempotent=True, open_world=False)
+@tools.tool(CLAIMS, title="Release claims", read_only=False, destructive=True, idempotent=True, open_world=False)
 async def release_claims(ctx: Context, agent_id: AgentId) -> Claims:
     """Release every claim of an agent (e.g. it is gone): running tasks return to ready.ready for others."""
     return Claims(agent_id=agent_id, task_ids=await claims.release_claims(services(ctx), agent_id))

@@ -21,7 +21,8 @@ __all__ = ["services", "tools"]
 
 tools = ToolRegistry({
     "default": "plan and track work: projects, tickets, tasks, transitions, claims, evolution, search",
-    "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, lists, claims admin",
+    "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, assignment, lists",
+    "claims": "claim administration for the Bus or an operator: renew or release all claims of an agent",
 })
 
 Refs = Annotated[list[Ref], Field(max_length=100)]

@@ -25,7 +25,9 @@ def _unique(values: list[str]) -> list[str]:
 
 
 async def _check_deps_exist(w: Work, deps: list[str]) -> None:
-    missing = await w.tasks.missing(deps)
+    """Raises NotFound for an unknown dependency; share-locks the known ones (see TaskStore.share_lock)."""
+    found = set(await w.tasks.share_lock(deps))
+    missing = [d for d in deps if d not in found]
     if missing:
         raise NotFound(f"depends_on names no task {', '.join(missing)}; use ids like 1001.01 (list_tasks shows them)")
 

@@ -41,13 +41,6 @@ class TaskStore(Store):
             key, status, state, clear_claim, activate,
         )
 
-    async def missing(self, keys: list[str]) -> list[str]:
-        """Which of ``keys`` name no task."""
-        rows = await self.conn.fetch(
-            "SELECT k FROM unnest($1::text[]) AS k WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE id = k)", keys
-        )
-        return [r["k"] for r in rows]
-
     async def depends_on(self, key: str) -> list[str]:
         rows = await self.conn.fetch("SELECT depends_on_id FROM task_dependencies WHERE task_id = $1 ORDER BY 1", key)
         return [r["depends_on_id"] for r in rows]
@@ -113,15 +106,34 @@ class TaskStore(Store):
         return None
 
     async def ready_dependents(self, key: str) -> list[asyncpg.Record]:
-        """Tasks blocked by ``key`` now waiting in plan.queued whose dependencies are all complete."""
+        """Tasks blocked by ``key`` waiting in plan.queued whose dependencies are now all complete (locked).
+
+        The waiting tasks are locked first and their dependencies read by a second statement, so two
+        transactions completing a task's last two dependencies at once cannot both miss it.
+        """
+        queued = await self.conn.fetch(
+            """SELECT t.id FROM task_dependencies b JOIN tasks t ON t.id = b.task_id
+               WHERE b.depends_on_id = $1 AND t.status_state = 'plan.queued' ORDER BY t.id FOR UPDATE OF t""",
+            key,
+        )
+        if not queued:
+            return []
         return await self.conn.fetch(
-            """SELECT t.* FROM task_dependencies b JOIN tasks t ON t.id = b.task_id
-               WHERE b.depends_on_id = $1 AND t.status_state = 'plan.queued'
+            """SELECT t.* FROM tasks t WHERE t.id = ANY($1::text[]) AND t.status_state = 'plan.queued'
                  AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
                                  WHERE d.task_id = t.id AND x.status_state <> $2)
-               ORDER BY t.id FOR UPDATE OF t""",
-            key, DONE,
+               ORDER BY t.id""",
+            [r["id"] for r in queued], DONE,
         )
+
+    async def share_lock(self, keys: list[str]) -> list[str]:
+        """Lock ``keys`` against concurrent status changes until commit; returns the ids that exist.
+
+        Taken before judging whether new dependencies are complete: a task completing meanwhile either
+        waits for this transaction (and then sees the new edge) or is seen complete.
+        """
+        rows = await self.conn.fetch("SELECT id FROM tasks WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE", keys)
+        return [r["id"] for r in rows]
 
     async def of_ticket(self, ticket_id: str, *, lock: bool = False) -> list[asyncpg.Record]:
         return await self.conn.fetch(

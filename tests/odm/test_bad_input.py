@@ -87,6 +87,8 @@ CASES: dict[str, list[tuple[dict[str, Any], str]]] = {
                       ({"id": "069", "project_id": "proj-99", "title": "x"}, NOT_FOUND),
                       ({"id": "069", "project_id": "$P", "title": "x", "status": "complete", "state": "active"}, INVALID)],
     "list_tasks": [({"status_state": ["running"]}, INVALID), ({"cursor": "zz"}, INVALID)],
+    "assign_task": [({"id": "1001.99", "agent_id": "a"}, NOT_FOUND), ({"id": "$A", "agent_id": ""}, INVALID),
+                    ({"id": "$A", "agent_id": "a", "claim_token": 3}, CONFLICT)],
     "renew_claims": [({"agent_id": ""}, INVALID), ({"agent_id": "a", "lease_seconds": 0}, INVALID)],
     "release_claims": [({"agent_id": ""}, INVALID)],
     "list_overrides": [({"limit": 0}, INVALID)],

@@ -128,7 +128,7 @@ async def test_next_task_picks_by_priority_then_ticket_then_sequence_and_filters
 
 
 async def test_released_claims_return_running_tasks_to_ready_and_renewal_extends_leases(odm_settings):
-    async with connect_client(odm.SPEC, odm_settings, toolsets="planning") as client:
+    async with connect_client(odm.SPEC, odm_settings, toolsets="claims") as client:
         project = await call(client, "create_project", name="P")
         ticket = await call(client, "create_ticket", project_id=project["id"], title="T")
         await call(client, "create_task", ticket_id=ticket["id"], title="t", objective="o")

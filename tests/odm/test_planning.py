@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from servers import odm
 from tests.conftest import connect_client
 from tests.support.odm import call
@@ -67,3 +69,16 @@ async def test_sprints_hold_tickets_of_their_project(odm_settings):
     assert sprint["status_state"] == "create.draft" and sprints["items"] == [sprint]
     assert placed["sprint_id"] == sprint["id"] and placed["plan_cost"] == 8
     assert [t["id"] for t in in_sprint["items"]] == [ticket["id"]]
+
+
+async def test_assigning_a_task_records_what_the_assignee_was_given(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings, toolsets="planning") as client:
+        project = await call(client, "create_project", name="P")
+        ticket = await call(client, "create_ticket", project_id=project["id"], title="T")
+        task = await call(client, "create_task", ticket_id=ticket["id"], title="t", objective="first")
+        await call(client, "update_task", id=task["id"], objective="second")
+        await call(client, "assign_task", id=task["id"], agent_id="coder-2")
+        detail = json.loads((await client.read_resource(f"odm://tasks/{task['id']}")).contents[0].text)
+    snapshot = detail["spec_snapshot"]
+    assert detail["assigned_runtime_id"] == "coder-2"
+    assert (snapshot["agent_id"], snapshot["spec_version"], snapshot["objective"]) == ("coder-2", 2, "second")

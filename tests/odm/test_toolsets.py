@@ -1,4 +1,4 @@
-"""odm-mcp's surface: exactly the eight default tools, the rest in 'planning', compact and honestly annotated."""
+"""odm-mcp's surface: exactly the eight default tools, the rest in 'planning' and 'claims', compact and honest."""
 
 from __future__ import annotations
 
@@ -32,9 +32,14 @@ def _auto_titles(node) -> bool:
 
 async def test_planning_tools_come_only_with_the_planning_toolset_and_read_tools_say_so(odm_settings):
     async with connect_client(odm.SPEC, odm_settings, toolsets="planning") as client:
+        planning = {t.name for t in (await client.list_tools()).tools}
+    async with connect_client(odm.SPEC, odm_settings, toolsets="claims") as client:
+        claims = {t.name for t in (await client.list_tools()).tools}
+    async with connect_client(odm.SPEC, odm_settings, toolsets="all") as client:
         tools = (await client.list_tools()).tools
-    names = {t.name for t in tools}
-    assert len(names - DEFAULT - {"health"}) == 27
+    assert len(planning - DEFAULT - {"health"}) == 26 and "assign_task" in planning
+    assert claims - DEFAULT - {"health"} == {"renew_claims", "release_claims"}
+    assert len(tools) == 9 + 26 + 2
     for tool in tools:
         reads = tool.name.startswith(("list_", "get_")) or tool.name in ("search", "health")
         assert tool.annotations.read_only_hint is reads, tool.name

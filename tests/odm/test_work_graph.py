@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import anyio
 import asyncpg
 
@@ -192,3 +194,49 @@ async def test_the_claim_query_uses_the_claimable_partial_index(odm_settings):
     finally:
         await conn.close()
     assert "'ready.ready'" in definition and "'execute.ready'" in definition and "claimed_by IS NULL" in definition
+
+
+async def test_a_task_waiting_on_many_is_released_when_they_complete_concurrently(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings) as client:
+        _, ticket = await _ticket(client)
+        parts = [await call(client, "create_task", ticket_id=ticket["id"], title=f"p{i}", objective="o") for i in range(8)]
+        join = await call(client, "create_task", ticket_id=ticket["id"], title="join", objective="o",
+                          depends_on=[p["id"] for p in parts])
+        claims = [await call(client, "next_task", agent_id=f"a{i}") for i in range(8)]
+
+        async def finish(claim) -> None:
+            await call(client, "transition", kind="task", id=claim["task"]["id"], status="complete", state="completed",
+                       claim_token=claim["claim_token"])
+
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as tg:
+                for claim in claims:
+                    tg.start_soon(finish, claim)
+        ready = await client.read_resource("odm://ready")
+    assert join["status_state"] == "plan.queued"
+    assert f'"{join["id"]}"' in ready.contents[0].text
+
+
+async def test_a_new_dependency_on_a_task_completing_concurrently_never_strands_the_dependent(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings) as client:
+        _, ticket = await _ticket(client)
+        firsts = [await call(client, "create_task", ticket_id=ticket["id"], title=f"f{i}", objective="o") for i in range(6)]
+        claims = [await call(client, "next_task", agent_id=f"a{i}") for i in range(6)]
+        made: list[dict] = []
+
+        async def finish(claim) -> None:
+            await call(client, "transition", kind="task", id=claim["task"]["id"], status="complete", state="completed",
+                       claim_token=claim["claim_token"])
+
+        async def follow(first) -> None:
+            made.append(await call(client, "create_task", ticket_id=ticket["id"], title="next", objective="o",
+                                   depends_on=[first["id"]]))
+
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as tg:
+                for claim, first in zip(claims, firsts, strict=True):
+                    tg.start_soon(finish, claim)
+                    tg.start_soon(follow, first)
+        states = [json.loads((await client.read_resource(f"odm://tasks/{m['id']}")).contents[0].text)["status_state"]
+                  for m in made]
+    assert states == ["ready.ready"] * 6

@@ -30,6 +30,7 @@ SAMPLES: dict[str, Sample] = {
                            "acceptance_criteria": ["fields listed"], "plan_cost": 2, "idempotency_key": "e2e-task"}),
     "update_task": Sample({"id": TASK, "acceptance_criteria": ["fields listed", "reviewed"]}),
     "list_tasks": Sample({"ticket_id": TICKET}),
+    "assign_task": Sample({"id": TASK, "agent_id": "101"}),
     "next_task": Sample({"agent_id": "101", "lease_seconds": 120}),
     "renew_claims": Sample({"agent_id": "101", "lease_seconds": 300}),
     "transition": Sample({"kind": "task", "id": TASK, "status": "complete", "state": "completed",
