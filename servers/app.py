@@ -14,6 +14,7 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.subscriptions import SubscriptionBus
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolRequestParams, CallToolResult, TextContent
+from pydantic import ValidationError
 
 from ._version import VERSION
 from .database import Target, database_target, open_pool, prepare_database
@@ -129,8 +130,6 @@ def _tool_error_text(server: SuiteServer, params: CallToolRequestParams, exc: Ex
                 f"[not_found] no tool named {params.name!r} on {server.name}; call tools/list for the tools offered "
                 "(more come with the server's --toolsets option)"
             )
-        from pydantic import ValidationError
-
         if isinstance(cause, ValidationError):
             return f"[invalid_argument] {params.name}: {format_validation_error(cause)}"
     return describe_exception(cause if cause is not None else exc, action=f"tool {params.name}")

@@ -81,7 +81,7 @@ class _Progress:
 async def _up(settings: SuiteSettings, host: str, services: tuple[_Service, ...], ready_timeout: float) -> int:
     progress = _Progress()
     started = time.monotonic()
-    outcome = {"status": 0}
+    status = 0
     async with anyio.create_task_group() as tg:
 
         async def stop_on_signal() -> None:
@@ -97,10 +97,10 @@ async def _up(settings: SuiteSettings, host: str, services: tuple[_Service, ...]
         except* ChildExited as group:
             for exc in group.exceptions:
                 progress.console.print(f"✗ {exc}", markup=False)
-            outcome["status"] = 1
+            status = 1
         tg.cancel_scope.cancel()
     progress.console.print("suite stopped")
-    return outcome["status"]
+    return status
 
 
 async def _run_suite(
