@@ -38,6 +38,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--agents", type=int, default=200, help="simulated agents renewing (default 200)")
     parser.add_argument("--interval", type=float, default=10.0, help="renewal interval in seconds (default 10)")
     parser.add_argument("--window", type=float, default=60.0, help="seconds of router CPU measured (default 60)")
+    parser.add_argument("--skip-renewals", action="store_true", help="only the round trip")
     parser.add_argument("--echo-server", metavar="ENDPOINT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.echo_server:
@@ -82,12 +83,12 @@ async def _process(argv: list[str], env: dict[str, str]) -> AsyncIterator[subpro
 
 async def _round_trips(sock: zmq.asyncio.Socket, calls: int, make: object) -> list[float]:
     samples = []
-    for i in range(calls + 50):
+    for i in range(calls + 20):
         payload = make()  # type: ignore[operator]
         started = time.perf_counter()
         await sock.send(payload)
         await sock.recv()
-        if i >= 50:  # warm-up excluded
+        if i >= 20:  # warm-up excluded
             samples.append(time.perf_counter() - started)
     return samples
 
@@ -123,15 +124,19 @@ async def _bench(args: argparse.Namespace) -> None:
                 agent = await _enroll(pool, home, ctx, router_key, router_ep, "bench-rt")
                 echo = _dealer(ctx, echo_key, echo_ep, new_keypair())
                 ping = lambda: encode(Ping(sender="bench-rt"))  # noqa: E731 - a fresh frame (new id) per call
-                routed = await _round_trips(agent, args.calls, ping)
-                raw = await _round_trips(echo, args.calls, ping)
+                routed: list[float] = []
+                raw: list[float] = []
+                for _ in range(10):  # interleaved blocks: machine noise falls on both alike
+                    routed += await _round_trips(agent, args.calls // 10, ping)
+                    raw += await _round_trips(echo, args.calls // 10, ping)
                 figures = summarize("router ping->ack (ZAP key, JSON frame, key ring)", routed, raw)
                 figures += summarize("raw CURVE DEALER/ROUTER echo", raw)
                 print_report(f"xem round trip: {args.calls} sequential no-op frames over CURVE on loopback TCP", figures,
                              ["ratio = router p-value / raw echo p-value, same run (goal <= 3x)"])
                 agent.close()
                 echo.close()
-                await _renewals(args, pool, home, ctx, router_key, router_ep, router.pid)
+                if not args.skip_renewals:
+                    await _renewals(args, pool, home, ctx, router_key, router_ep, router.pid)
             ctx.term()
             await pool.close()
         finally:

@@ -21,6 +21,8 @@ mode = sys.argv[1]
 if mode == "echo":
     print(json.dumps(sys.argv[2:]))
 elif mode == "gate":
+    with open("pid", "w") as f:
+        f.write(str(os.getpid()))
     with open(os.environ.get("PWD", ".") + "/runs.txt", "a") as f:
         f.write("run\\n")
     deadline = time.monotonic() + 60

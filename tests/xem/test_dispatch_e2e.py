@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import psutil
 import pytest
 
 from xem import services
@@ -99,6 +100,21 @@ async def test_kill9_of_the_agent_while_a_mutation_runs_reports_it_ambiguous_aft
     assert result["status"] == "interrupted" and result["mutating"] is True
     assert await bus.pool.fetchval("SELECT state FROM xem.dispatches") == "ambiguous"
     assert (mesh.workspace / "runs.txt").read_text() == "run\n"  # not run a second time
+
+
+async def test_stopping_the_agent_stops_its_running_tool_and_the_mutation_is_ambiguous_after_restart(bus, mesh):
+    mesh.start_router()
+    agent = await _enrolled(bus, mesh)
+    dispatch = await services.create_dispatch(bus.pool, "xem-a", "ws", "gate", {})
+    pid_file = mesh.workspace / "pid"
+    await wait_for(lambda: _true(pid_file.exists() and pid_file.read_text()), what="the tool to start")
+    tool = psutil.Process(int(pid_file.read_text()))
+    agent.stop()  # SIGTERM
+    await wait_for(lambda: _true(not tool.is_running() or tool.status() == psutil.STATUS_ZOMBIE), what="the tool to be killed")
+    mesh.start_agent(mesh.tmp / "agent-a.toml", "a")
+    result = await _result(bus, dispatch.invocation_id)
+    assert result["status"] == "interrupted"
+    assert await bus.pool.fetchval("SELECT state FROM xem.dispatches") == "ambiguous"
 
 
 async def test_kill9_of_the_router_then_restart_agents_reconnect_and_renewals_resume(bus, mesh):

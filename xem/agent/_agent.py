@@ -233,9 +233,18 @@ class Agent:
                 result = {k: getattr(outcome, k) for k in ("status", "exit_code", "stdout", "stderr", "truncated", "duration_ms", "error")}
         if result["status"] == "refused":
             log.warning("refused invocation %s of %s/%s: %s", frame.invocation_id, frame.workspace, frame.tool, result["error"])
-        self._finish(frame, Result(sender=self.config.name, invocation_id=frame.invocation_id, mutating=frame.risk != "read",
-                                   trace_context=frame.trace_context.child(), **result))
+        self._finish(frame, self._fitting(Result(sender=self.config.name, invocation_id=frame.invocation_id,
+                                                 mutating=frame.risk != "read", trace_context=frame.trace_context.child(),
+                                                 **result)))
         await self._resend()
+
+    def _fitting(self, result: Result) -> Result:
+        """The result cut down until its frame fits under max_frame_bytes (JSON escaping can grow output)."""
+        limit = self.settings.max_frame_bytes - 4096
+        while len(encode(result)) > limit and (result.stdout or result.stderr):
+            result = result.model_copy(update={"stdout": result.stdout[: len(result.stdout) // 2],
+                                               "stderr": result.stderr[: len(result.stderr) // 2], "truncated": True})
+        return result
 
     def _finish(self, frame: Dispatch, result: Result) -> None:
         self.queue.finish(frame.invocation_id, result.id, encode(result), durable=result.mutating)

@@ -56,7 +56,7 @@ class AgentConfig(BaseModel):
     state_dir: Path
     join_key: str | None = None
     join_key_file: Path | None = None
-    max_output_bytes: int = Field(65_536, ge=1024, le=16 * 1024 * 1024)
+    max_output_bytes: int = Field(65_536, ge=1024, le=512 * 1024, description='must fit in one frame')
     progress_interval_ms: int = Field(250, ge=10)
     workspaces: list[WorkspaceConfig] = Field(default_factory=list)
     tools: list[ToolConfig] = Field(default_factory=list)

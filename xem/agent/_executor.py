@@ -75,7 +75,11 @@ async def run_tool(argv: list[str], root: Path, *, timeout_s: float, max_output_
     pumps = asyncio.gather(pump("stdout", proc.stdout), pump("stderr", proc.stderr), proc.wait())  # type: ignore[arg-type]
     cancel_task = asyncio.ensure_future(wait_cancel())
     try:
-        done, _ = await asyncio.wait({pumps, cancel_task}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            done, _ = await asyncio.wait({pumps, cancel_task}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            _kill(proc)  # the agent is stopping: leave no tool running behind it (its outcome becomes "interrupted")
+            raise
         if pumps not in done:
             _kill(proc)
             outcome.status = "timed_out" if cancel_task not in done else "failed"

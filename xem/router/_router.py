@@ -31,6 +31,9 @@ __all__ = ["Router"]
 
 log = logging.getLogger("xiopro.xem.router")
 
+_MAX_QUEUED_PER_KEY = 1000
+_MAX_DROP_AUDITS_PER_S = 20
+
 
 class Router:
     def __init__(self, home: Path, endpoint: str, settings: XemSettings) -> None:
@@ -44,7 +47,8 @@ class Router:
         self._keyring: dict[str, tuple[str, str]] = {}  # key -> (agent, active|revoked)
         self._routes: dict[str, tuple[str, bytes]] = {}  # agent -> (key, routing id of its latest frame)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # key -> (lock, frames queued on it)
-        self._dropped_audit: dict[str, float] = {}
+        self._dropped_audit: dict[str, float] = {}  # key -> when a drop was last audited
+        self._audit_budget = [0, 0]  # [second, drop audits written in it]
         self._pool: asyncpg.Pool | None = None
         self._handlers: Handlers | None = None
 
@@ -105,6 +109,9 @@ class Router:
 
     async def _in_order(self, rid: bytes, key: str, data: bytes) -> None:
         lock, waiting = self._locks.get(key) or (asyncio.Lock(), 0)
+        if waiting >= _MAX_QUEUED_PER_KEY:
+            log.warning("dropped a frame: key %s already has %d frames waiting", fingerprint(key), waiting)
+            return
         self._locks[key] = (lock, waiting + 1)
         try:
             async with lock:
@@ -146,10 +153,18 @@ class Router:
             await self._push(self._keyring.get(key, (None,))[0])
 
     async def _drop(self, key: str, why: str) -> None:
+        """Audit a dropped frame: at most once per key per interval, and a few per second overall
+        (a client can make up keys faster than the audit table should grow)."""
         now = time.monotonic()
         last = self._dropped_audit.get(key)
         if last is not None and now - last < self.settings.drop_audit_interval_s:
             return
+        second = int(now)
+        if self._audit_budget[0] != second:
+            self._audit_budget = [second, 0]
+        if self._audit_budget[1] >= _MAX_DROP_AUDITS_PER_S:
+            return
+        self._audit_budget[1] += 1
         self._dropped_audit[key] = now
         log.warning("dropped %s (key %s)", why, fingerprint(key))
         assert self._pool is not None
