@@ -85,3 +85,21 @@ async def test_an_enrolled_agents_malformed_or_unknown_frames_get_error_frames_a
     finally:
         sock.close()
         ctx.term()
+
+
+async def test_a_changed_tool_set_bumps_the_manifest_version_and_the_router_refreshes_on_drift(bus, mesh):
+    mesh.start_router()
+    config = mesh.agent_config("a", "xem-a", mesh.join_key())
+    agent = mesh.start_agent(config, "a")
+    await wait_for(lambda: bus.pool.fetchval("SELECT manifest_version = 1 FROM xem.agents"), what="enrollment")
+    agent.stop()
+    config.write_text(config.read_text() + (
+        f'\n[[tools]]\nname = "whoami"\nworkspace = "ws"\ndescription = "print the user"\nrisk = "read"\n'
+        f'argv = ["{sys.executable}", "-c", "import getpass; print(getpass.getuser())"]\n'))
+    mesh.start_agent(config, "a")
+    await wait_for(lambda: bus.pool.fetchval("SELECT manifest_version = 2 FROM xem.agents"), what="manifest version 2")
+    manifest = json.loads(await bus.pool.fetchval("SELECT manifest FROM xem.agents"))
+    assert "whoami" in {t["name"] for t in manifest["tools"]}
+    kinds = [r["kind"] for r in await bus.pool.fetch("SELECT kind FROM xem.audit_events ORDER BY id")]
+    assert "manifest_drift" in kinds and kinds.index("manifest_drift") < kinds.index("manifest_refreshed")
+    assert await bus.pool.fetchval("SELECT count(*) FROM xem.manifests") == 2  # both versions kept

@@ -45,3 +45,23 @@ def test_a_finished_invocation_stays_in_flight_until_its_result_is_acknowledged(
     assert queue.in_flight() == [str(invocation)] and queue.inbox("done")[0][0] == str(invocation)
     assert queue.ack(result) == str(invocation)
     assert queue.in_flight() == [] and queue.due(0) == []
+
+
+def _statements(queue: Queue) -> list[str]:
+    seen: list[str] = []
+    queue._db.set_trace_callback(seen.append)
+    return seen
+
+
+def test_a_mutating_result_is_committed_with_synchronous_full_and_others_with_normal(tmp_path):
+    queue = Queue(tmp_path / "q.sqlite")
+    mutating, read = uuid.uuid4(), uuid.uuid4()
+    for invocation in (mutating, read):
+        queue.receive(invocation, uuid.uuid4(), b"d")
+    seen = _statements(queue)
+    queue.finish(mutating, uuid.uuid4(), b"r", durable=True)
+    assert seen[0] == "PRAGMA synchronous=FULL" and "COMMIT" in seen and seen[-1] == "PRAGMA synchronous=NORMAL"
+    assert seen.index("PRAGMA synchronous=FULL") < seen.index("COMMIT")
+    seen.clear()
+    queue.finish(read, uuid.uuid4(), b"r", durable=False)
+    assert not any("synchronous" in s for s in seen) and "COMMIT" in seen
