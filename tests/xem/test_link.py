@@ -58,3 +58,30 @@ async def test_after_refused_handshakes_the_link_reconnects_and_its_frames_get_t
         zap.close(0)
         link.close()
         ctx.term()
+
+
+async def test_a_wrong_router_key_is_reported_with_a_hint(tmp_path, caplog):
+    server_public, server_secret = new_keypair()
+    public, secret = new_keypair()
+    ctx = zmq.asyncio.Context()
+    router = ctx.socket(zmq.ROUTER)
+    router.curve_server, router.curve_publickey, router.curve_secretkey = True, server_public, server_secret
+    endpoint = f"ipc://{tmp_path}/r.ipc"
+    router.bind(endpoint)
+    wrong = new_keypair()[0]
+    link = Link(endpoint, wrong, public, secret, backoff_min_s=0.02, backoff_max_s=0.1, max_bytes=65536)
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    try:
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(link.run, nothing, nothing)
+                while "check router_public_key" not in caplog.text:
+                    await anyio.sleep(0.01)
+                tg.cancel_scope.cancel()
+    finally:
+        router.close(0)
+        link.close()
+        ctx.term()

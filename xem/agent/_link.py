@@ -17,7 +17,7 @@ __all__ = ["Link"]
 log = logging.getLogger("xiopro.xem.agent")
 
 _EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL \
-    | zmq.EVENT_DISCONNECTED
+    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_DISCONNECTED
 
 
 class Link:
@@ -30,6 +30,7 @@ class Link:
         self._ctx = zmq.asyncio.Context()
         self._sock: zmq.asyncio.Socket | None = None
         self._generation = 0
+        self._garbled = 0  # handshakes that failed without detail (e.g. a wrong server key)
         self.connected = anyio.Event()
 
     def _open(self) -> zmq.asyncio.Socket:
@@ -73,6 +74,12 @@ class Link:
                                 delay = self._backoff[0]
                                 self.connected.set()
                                 tg.start_soon(on_connect)
+                            elif event["event"] == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+                                # libzmq retries this one itself; most often router_public_key is wrong
+                                if self._garbled % 100 == 0:
+                                    log.warning("the CURVE handshake with %s failed (%d times); check router_public_key "
+                                                "against `xeroctl agents router-key`", self.endpoint, self._garbled + 1)
+                                self._garbled += 1
                             elif event["event"] == zmq.EVENT_DISCONNECTED:
                                 self.connected = anyio.Event()
                             elif event["event"] in (zmq.EVENT_HANDSHAKE_FAILED_AUTH, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
