@@ -91,7 +91,8 @@ async def test_a_changed_tool_set_bumps_the_manifest_version_and_the_router_refr
     mesh.start_router()
     config = mesh.agent_config("a", "xem-a", mesh.join_key())
     agent = mesh.start_agent(config, "a")
-    await wait_for(lambda: bus.pool.fetchval("SELECT manifest_version = 1 FROM xem.agents"), what="enrollment")
+    await wait_for(lambda: bus.pool.fetchval("SELECT manifest_version = 1 AND last_lease_at > enrolled_at FROM xem.agents"),
+                   what="a renewal (the agent has recorded its enrollment)")
     agent.stop()
     config.write_text(config.read_text() + (
         f'\n[[tools]]\nname = "whoami"\nworkspace = "ws"\ndescription = "print the user"\nrisk = "read"\n'
