@@ -23,8 +23,9 @@ async def mesh(bus, tmp_path):
 
 async def _enrolled(bus, mesh: Mesh, label: str = "a", name: str = "xem-a"):
     agent = mesh.start_agent(mesh.agent_config(label, name, mesh.join_key()), label)
-    await wait_for(lambda: bus.pool.fetchval("SELECT state = 'online' FROM xem.agents WHERE name = $1", name),
-                   what=f"{name} to enroll")
+    await wait_for(lambda: bus.pool.fetchval(
+        "SELECT state = 'online' AND last_lease_at > enrolled_at FROM xem.agents WHERE name = $1", name),
+        what=f"{name} to enroll and renew (it has recorded its enrollment)")
     return agent
 
 
