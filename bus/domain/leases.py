@@ -14,9 +14,9 @@ GO_LEASE = "go"  # the well-known lease whose holder is the system master orches
 class LeaseGrant(BaseModel):
     name: str
     holder: str
-    token: int = Field(description="fencing token: pass it to release_lease and to anything the lease guards")
+    token: int
     expires_at: datetime
-    renewed: bool = Field(description="true when the holder already held the lease and only the expiry moved")
+    renewed: bool
 
 
 class Lease(BaseModel):
@@ -32,4 +32,4 @@ class LeaseRelease(BaseModel):
     name: str
     holder: str
     token: int
-    released: bool = Field(description="true if this call ended a live grant; false if it had already expired or been released")
+    released: bool  # false when the grant had already expired or been released

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
+
+from .names import shaped
 
 __all__ = [
     "AckResult", "Address", "Addressing", "Importance", "Inbox", "InboxItem", "Message", "Receipt",
@@ -17,11 +19,9 @@ __all__ = [
 Importance = Literal["low", "normal", "high", "urgent"]
 BODY_PREVIEW = 2000  # characters of a body shown in lists; bus://messages/{id} has all of it
 
-Address = Annotated[
-    str,
-    StringConstraints(pattern=r"^(\*|role:[a-z][a-z0-9_-]{0,31}|[A-Za-z0-9][A-Za-z0-9_.@-]{0,63})$"),
-    Field(description="an agent id, role:<role> for every agent with that role, or * for every agent"),
-]
+Address = shaped(
+    r"^(\*|role:[a-z][a-z0-9_-]{0,31}|[A-Za-z0-9][A-Za-z0-9_.@-]{0,63})$", "an agent id, role:<role> or *", 69
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def expand(addressing: Addressing, sender: str, registered: Sequence[str], by_ro
 class SentMessage(BaseModel):
     message_id: int
     thread_id: int
-    recipients: list[str] = Field(description="agent ids the message was delivered to")
+    recipients: list[str]
     created_at: datetime
 
 
@@ -63,11 +63,11 @@ class InboxItem(BaseModel):
     thread_id: int
     from_agent: str
     subject: str
-    body: str = Field(description=f"the body, cut at {BODY_PREVIEW} characters (see body_truncated)")
-    body_truncated: bool = Field(description="true if cut: read bus://messages/{id} for all of it")
-    importance: Importance
+    body: str
+    body_truncated: bool
+    importance: str
     ack_required: bool
-    ack_overdue: bool = Field(description="ack_required and not acknowledged in time")
+    ack_overdue: bool
     acked: bool
     created_at: datetime
 
@@ -87,13 +87,13 @@ class ThreadItem(BaseModel):
 class Inbox(BaseModel):
     agent_id: str
     items: list[InboxItem]
-    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
-    unread_total: int = Field(description="messages not yet acknowledged")
+    next_cursor: str | None
+    unread_total: int
 
 
 class AckResult(BaseModel):
-    acked: list[int] = Field(description="message ids acknowledged by this call")
-    already_acked: list[int] = Field(description="message ids that had been acknowledged before")
+    acked: list[int]
+    already_acked: list[int]
 
 
 class Receipt(BaseModel):

@@ -16,15 +16,16 @@ from ..store.changes import announce
 from ..store.db import Database
 from ..store.messages import MessageStore
 
-__all__ = ["AgentService", "HeartbeatAck"]
+__all__ = ["AgentService", "Liveness"]
 
 
-class HeartbeatAck(BaseModel):
+class Liveness(BaseModel):
+    # what register_agent and heartbeat answer (plain str: output schemas cost agents context too)
     agent_id: str
-    status: AgentStatus = Field(description="your status now")
-    previous_status: AgentStatus = Field(description="your status just before this heartbeat")
-    next_heartbeat_within_s: float = Field(description="heartbeat again within this many seconds to stay online")
-    unread_messages: int = Field(description="messages in your inbox not yet acknowledged (fetch_inbox reads them)")
+    status: str
+    previous_status: str | None
+    heartbeat_within_s: float
+    unread_messages: int
 
 
 class AgentService:
@@ -58,15 +59,25 @@ class AgentService:
 
     async def register(
         self, agent_id: str, role: str, registration_name: str | None, host_id: str | None, capabilities: Sequence[str]
-    ) -> Agent:
+    ) -> Liveness:
         async with self.db.transaction() as conn:
             row = await AgentStore(conn).register(agent_id, role, registration_name, host_id, capabilities)
             await announce(conn, [uris.AGENTS, uris.agent(agent_id)])
-        return self.to_agent(row, row["now"])
+            unread = await MessageStore(conn).unread_count(agent_id)
+        before = None
+        if row["prev_reported_status"] is not None:
+            before = self.status_of(row["prev_reported_status"], row["prev_heartbeat_at"], row["now"])
+        return Liveness(
+            agent_id=agent_id,
+            status="online",
+            previous_status=before,
+            heartbeat_within_s=self.settings.stale_after_s,
+            unread_messages=unread,
+        )
 
     async def heartbeat(
         self, agent_id: str, status: ReportedStatus, in_flight: Sequence[str], note: str | None
-    ) -> HeartbeatAck:
+    ) -> Liveness:
         """Raises: NotFound when the agent never registered."""
         async with self.db.transaction() as conn:
             row = await AgentStore(conn).heartbeat(agent_id, status, in_flight, note)
@@ -78,11 +89,11 @@ class AgentService:
             if before != after:
                 await announce(conn, [uris.AGENTS, uris.agent(agent_id)])
             unread = await MessageStore(conn).unread_count(agent_id)
-        return HeartbeatAck(
+        return Liveness(
             agent_id=agent_id,
             status=after,
             previous_status=before,
-            next_heartbeat_within_s=self.settings.stale_after_s,
+            heartbeat_within_s=self.settings.stale_after_s,
             unread_messages=unread,
         )
 

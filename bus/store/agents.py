@@ -21,9 +21,13 @@ class AgentStore:
     async def register(
         self, agent_id: str, role: str, registration_name: str | None, host_id: str | None, capabilities: Sequence[str]
     ) -> asyncpg.Record:
-        """Insert or update; a registration counts as an ``online`` heartbeat. Returns the row and ``created``."""
+        """Insert or update; a registration counts as an ``online`` heartbeat.
+
+        The row also carries the previous reported status and heartbeat time (null when new).
+        """
         return await self.conn.fetchrow(
             f"""
+            WITH prev AS (SELECT reported_status, last_heartbeat_at FROM agent_registry WHERE id = $1)
             INSERT INTO agent_registry AS a (id, role, registration_name, host_id, capabilities)
             VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (id) DO UPDATE SET
@@ -34,7 +38,8 @@ class AgentStore:
                 status_since = CASE WHEN a.reported_status = 'online' THEN a.status_since ELSE now() END,
                 reported_status = 'online',
                 last_heartbeat_at = now()
-            RETURNING {_COLUMNS}, (xmax = 0) AS created, now() AS now
+            RETURNING {_COLUMNS}, (SELECT reported_status FROM prev) AS prev_reported_status,
+                      (SELECT last_heartbeat_at FROM prev) AS prev_heartbeat_at, now() AS now
             """,
             agent_id, role, registration_name, host_id, list(capabilities),
         )

@@ -65,7 +65,8 @@ SPEC = ServerSpec(
     instructions=(
         "The XIOPro Bus coordinates a team of agents: register_agent then heartbeat; messages between "
         "agents (subscribe to bus://inbox/{agent_id} for a push); named leases (go elects the master); "
-        "events, host capacity, alerts and the human attention queue (todos). Errors start with [code]."
+        "events, host capacity, alerts and the human attention queue (todos). Errors start with [code]; "
+        "bad arguments get [invalid_argument]. More tools: --toolsets messages,events,alerts,ops."
     ),
     tools=tools,
     default_port=8701,

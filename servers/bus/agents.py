@@ -8,29 +8,28 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field, StringConstraints
 
 from bus.domain.agents import Agent, AgentStatus, ReportedStatus
-from bus.domain.names import AgentId, HostId, Role
-from bus.services.agents import HeartbeatAck
+from bus.domain.names import AgentId, HostId, Role, Words
+from bus.services.agents import Liveness
 
 from ._registry import services, tools
 
 __all__ = ["AgentList", "heartbeat", "list_agents", "register_agent"]
 
-Capability = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-WorkItem = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Capability = Words(64)
+WorkItem = Words(128)
+RegistrationName = Words(128)
 
 
-@tools.tool(title="Register an agent", read_only=False, destructive=False, idempotent=True, open_world=False)
+@tools.tool(title="Register agent", read_only=False, destructive=False, idempotent=True, open_world=False)
 async def register_agent(
     ctx: Context,
     agent_id: AgentId,
     role: Role,
-    registration_name: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None,
+    registration_name: RegistrationName | None = None,
     host_id: HostId | None = None,
     capabilities: Annotated[list[Capability], Field(max_length=100)] = [],  # noqa: B006 - pydantic copies it
-) -> Agent:
-    """Register (or re-register) an agent with the Bus; it is online from now on and must heartbeat.
-
-    Call once at start-up. Errors: [invalid_argument].
+) -> Liveness:
+    """Register (or re-register) an agent: online from now on; heartbeat to stay so. Call at start-up.
     """
     return await services(ctx).agents.register(agent_id, role, registration_name, host_id, capabilities)
 
@@ -40,12 +39,12 @@ async def heartbeat(
     ctx: Context,
     agent_id: AgentId,
     status: ReportedStatus = "online",
-    in_flight: Annotated[list[WorkItem], Field(max_length=100, description="ids of work in progress")] = [],  # noqa: B006
+    in_flight: Annotated[list[WorkItem], Field(max_length=100)] = [],  # noqa: B006
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None,
-) -> HeartbeatAck:
-    """Tell the Bus you are alive; missed heartbeats make you stale, then offline.
+) -> Liveness:
+    """Say you are alive (in_flight: ids of work in progress); silence makes you stale, then offline.
 
-    Send status="error" (with a note) when you cannot work: a human gets a todo. Errors: [not_found] (register first).
+    status="error" (with a note) when you cannot work: a human gets a todo. Errors: [not_found].
     """
     return await services(ctx).agents.heartbeat(agent_id, status, in_flight, note)
 

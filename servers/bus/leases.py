@@ -15,31 +15,29 @@ from ._registry import services, tools
 __all__ = ["acquire_lease", "get_lease", "release_lease"]
 
 
-@tools.tool(title="Acquire or renew a lease", read_only=False, destructive=False, idempotent=False, open_world=False)
+@tools.tool(title="Acquire lease", read_only=False, destructive=False, idempotent=False, open_world=False)
 async def acquire_lease(
     ctx: Context,
     name: LeaseName,
     holder: AgentId,
-    ttl_seconds: Annotated[int, Field(ge=1, le=86400, description="seconds until the lease expires unless renewed")],
+    ttl_seconds: Annotated[int, Field(ge=1, le=86400)],
 ) -> LeaseGrant:
-    """Take the named lease, or renew it if you already hold it (same token, later expiry).
-
-    The token grows with every new grant: pass it to whatever the lease guards. The lease "go" elects
-    the system master orchestrator. Errors: [lease_held] (says who holds it until when), [invalid_argument].
+    """Take a named lease, or renew yours (same token). Tokens grow with every grant: pass yours to
+    what the lease guards. Lease "go" elects the system master. Errors: [lease_held] (names holder, expiry).
     """
     return await services(ctx).leases.acquire(name, holder, float(ttl_seconds))
 
 
-@tools.tool(title="Release a lease", read_only=False, destructive=False, idempotent=True, open_world=False)
+@tools.tool(title="Release lease", read_only=False, destructive=False, idempotent=True, open_world=False)
 async def release_lease(
     ctx: Context,
     name: LeaseName,
     holder: AgentId,
     token: Annotated[int, Field(ge=1, description="the token acquire_lease gave you")],
 ) -> LeaseRelease:
-    """Give the lease up so another holder can take it at once; only its current holder and token can.
+    """Release your lease at once; needs its current token.
 
-    Errors: [conflict] (stale token), [lease_held] (someone else holds it now), [not_found].
+    Errors: [conflict] (stale token), [lease_held] (someone else has it), [not_found].
     """
     return await services(ctx).leases.release(name, holder, token)
 

@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context
 from pydantic import Field, StringConstraints
 
 from bus.domain.messages import AckResult, Address, Importance, Inbox, Message, SentMessage
-from bus.domain.names import AgentId
+from bus.domain.names import AgentId, Words
 from bus.services.messages import OverdueAcks, Thread
 
 from ._registry import services, tools
@@ -18,31 +18,31 @@ __all__ = ["ack_message", "fetch_inbox", "get_message", "overdue_acks", "read_th
 
 MessageId = Annotated[int, Field(ge=1)]
 Limit = Annotated[int, Field(ge=1, le=200)]
-Cursor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Cursor = Words(200)
+Subject = Words(200)
 
 
-@tools.tool(title="Send a message", read_only=False, destructive=False, idempotent=False, open_world=False)
+@tools.tool(title="Send message", read_only=False, destructive=False, idempotent=False, open_world=False)
 async def send_message(
     ctx: Context,
     from_agent: AgentId,
     to: Annotated[list[Address], Field(min_length=1, max_length=100)],
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=200)],
+    subject: Subject,
     body: Annotated[str, StringConstraints(max_length=65536)],
     thread_id: MessageId | None = None,
     importance: Importance = "normal",
     ack_required: bool = False,
 ) -> SentMessage:
-    """Send a durable message to agents (ids), every agent with a role ("role:coder") or everyone ("*").
+    """Durable message to agent ids, "role:<role>" or "*"; thread_id replies in a thread.
 
-    Reply in a thread by passing its thread_id. Recipients subscribed to bus://inbox/{id} get a push.
-    Errors: [not_found] (unknown sender, recipient, role or thread), [invalid_argument].
+    Subscribers of bus://inbox/{id} get a push. Errors: [not_found] (sender, recipient, role or thread).
     """
     return await services(ctx).messages.send(
         from_agent, to, subject, body, thread_id=thread_id, importance=importance, ack_required=ack_required
     )
 
 
-@tools.tool(title="Fetch your inbox", read_only=False, destructive=False, idempotent=True, open_world=False)
+@tools.tool(title="Fetch inbox", read_only=False, destructive=False, idempotent=True, open_world=False)
 async def fetch_inbox(
     ctx: Context,
     agent_id: AgentId,
@@ -51,9 +51,9 @@ async def fetch_inbox(
     limit: Limit = 20,
     cursor: Cursor | None = None,
 ) -> Inbox:
-    """Your messages, oldest first; unread_only (default) means not yet acknowledged.
+    """Your messages, oldest first; unread = not yet acknowledged (they stay until ack_message).
 
-    Messages stay here until you ack_message them. Errors: [not_found] (register first), [invalid_argument].
+    Errors: [not_found] (register first).
     """
     return await services(ctx).messages.fetch_inbox(
         agent_id, since=since, unread_only=unread_only, limit=limit, cursor=cursor
@@ -66,9 +66,7 @@ async def ack_message(
     agent_id: AgentId,
     message_ids: Annotated[list[MessageId], Field(min_length=1, max_length=200)],
 ) -> AckResult:
-    """Acknowledge messages you handled; they leave your unread inbox. All or nothing.
-
-    Errors: [not_found] (an id that was not delivered to you), [invalid_argument].
+    """Acknowledge messages you handled, all or nothing. Errors: [not_found] (an id not delivered to you).
     """
     return await services(ctx).messages.ack(agent_id, message_ids)
 
