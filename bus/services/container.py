@@ -18,6 +18,7 @@ from ..settings import BusSettings
 from ..store.changes import ChangeHub, ChangeListener
 from ..store.db import Database
 from .agents import AgentService
+from .events import EventService
 from .leases import LeaseService
 from .messages import MessageService
 from .push import UriSubscriptions
@@ -35,6 +36,7 @@ class BusServices:
     agents: AgentService
     leases: LeaseService
     messages: MessageService
+    events: EventService
 
 
 @asynccontextmanager
@@ -54,6 +56,7 @@ async def open_services(
             agents=AgentService(db, settings),
             leases=LeaseService(db),
             messages=MessageService(db, settings),
+            events=EventService(db),
         )
         listener = ChangeListener(dsn, hub.dispatch)
         tg.start_soon(listener.run)

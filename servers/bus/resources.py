@@ -89,6 +89,13 @@ def register(server: SuiteServer) -> None:
             raise NotFound(f"no message {message_id}; message ids are numbers")
         return (await services(ctx).messages.get(int(message_id))).model_dump(mode="json")
 
+    @server.resource("bus://events/{topic}", name="events", title="Latest events of a topic", mime_type="application/json",
+                     description="The latest 50 events of a topic, oldest first; subscribe for a push on each new one.")
+    @resource_errors
+    async def events(ctx: Context, topic: str) -> dict:
+        latest = await services(ctx).events.latest(topic)
+        return {"topic": topic, "items": [e.model_dump(mode="json") for e in latest]}
+
 
 async def _master(svc) -> str | None:
     try:
