@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["AGENTS", "ALERTS", "TODOS", "agent", "event_topic", "inbox", "lease", "todo"]
+__all__ = ["AGENTS", "ALERTS", "TODOS", "agent", "alert", "event_topic", "inbox", "lease", "todo"]
 
 AGENTS = "bus://agents"
 TODOS = "bus://todos"
 ALERTS = "bus://alerts"
+
+
+def alert(alert_id: int | str) -> str:
+    return f"bus://alerts/{alert_id}"
 
 
 def agent(agent_id: str) -> str:

@@ -18,6 +18,8 @@ from ..settings import BusSettings
 from ..store.changes import ChangeHub, ChangeListener
 from ..store.db import Database
 from .agents import AgentService
+from .alerts import AlertService
+from .capacity import CapacityService
 from .events import EventService
 from .leases import LeaseService
 from .messages import MessageService
@@ -37,6 +39,8 @@ class BusServices:
     leases: LeaseService
     messages: MessageService
     events: EventService
+    capacity: CapacityService
+    alerts: AlertService
 
 
 @asynccontextmanager
@@ -57,6 +61,8 @@ async def open_services(
             leases=LeaseService(db),
             messages=MessageService(db, settings),
             events=EventService(db),
+            capacity=CapacityService(db, settings),
+            alerts=AlertService(db),
         )
         listener = ChangeListener(dsn, hub.dispatch)
         tg.start_soon(listener.run)

@@ -23,6 +23,38 @@ CREATE TABLE public.agent_registry (
     CONSTRAINT agent_registry_id_check CHECK ((id ~ '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$'::text)),
     CONSTRAINT agent_registry_reported_status_check CHECK ((reported_status = ANY (ARRAY['online'::text, 'error'::text, 'offline'::text])))
 );
+CREATE TABLE public.alerts (
+    id bigint NOT NULL,
+    severity text NOT NULL,
+    title text NOT NULL,
+    detail text,
+    source text,
+    environment text,
+    dedup_key text,
+    status text DEFAULT 'active'::text NOT NULL,
+    occurrences integer DEFAULT 1 NOT NULL,
+    raised_by text NOT NULL,
+    raised_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_raised_at timestamp with time zone DEFAULT now() NOT NULL,
+    acknowledged_by text,
+    acknowledged_at timestamp with time zone,
+    resolved_by text,
+    resolved_at timestamp with time zone,
+    resolution text,
+    CONSTRAINT alerts_check CHECK (((status = 'active'::text) OR (acknowledged_at IS NOT NULL) OR (resolved_at IS NOT NULL))),
+    CONSTRAINT alerts_check1 CHECK (((status = 'resolved'::text) = (resolved_at IS NOT NULL))),
+    CONSTRAINT alerts_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text]))),
+    CONSTRAINT alerts_status_check CHECK ((status = ANY (ARRAY['active'::text, 'acknowledged'::text, 'resolved'::text]))),
+    CONSTRAINT alerts_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200)))
+);
+ALTER TABLE public.alerts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.alerts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 CREATE TABLE public.events (
     id bigint NOT NULL,
     topic text NOT NULL,
@@ -40,6 +72,26 @@ ALTER TABLE public.events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+CREATE TABLE public.host_capacity (
+    host_id text NOT NULL,
+    ram_gb double precision NOT NULL,
+    available_ram_gb double precision NOT NULL,
+    reserved_ram_gb double precision DEFAULT 0 NOT NULL,
+    ram_per_agent_gb double precision NOT NULL,
+    max_concurrent_agents integer,
+    active_agents integer NOT NULL,
+    active_services text[] DEFAULT '{}'::text[] NOT NULL,
+    status text DEFAULT 'online'::text NOT NULL,
+    reported_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT host_capacity_active_agents_check CHECK ((active_agents >= 0)),
+    CONSTRAINT host_capacity_check CHECK (((available_ram_gb >= (0)::double precision) AND (available_ram_gb <= ram_gb))),
+    CONSTRAINT host_capacity_check1 CHECK (((reserved_ram_gb >= (0)::double precision) AND (reserved_ram_gb <= ram_gb))),
+    CONSTRAINT host_capacity_host_id_check CHECK ((host_id ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
+    CONSTRAINT host_capacity_max_concurrent_agents_check CHECK ((max_concurrent_agents >= 0)),
+    CONSTRAINT host_capacity_ram_gb_check CHECK ((ram_gb > (0)::double precision)),
+    CONSTRAINT host_capacity_ram_per_agent_gb_check CHECK ((ram_per_agent_gb > (0)::double precision)),
+    CONSTRAINT host_capacity_status_check CHECK ((status = ANY (ARRAY['online'::text, 'offline'::text, 'degraded'::text, 'maintenance'::text])))
 );
 CREATE TABLE public.leases (
     name text NOT NULL,
@@ -194,8 +246,12 @@ ALTER TABLE ONLY xem.alerts ALTER COLUMN id SET DEFAULT nextval('xem.alerts_id_s
 ALTER TABLE ONLY xem.audit_events ALTER COLUMN id SET DEFAULT nextval('xem.audit_events_id_seq'::regclass);
 ALTER TABLE ONLY public.agent_registry
     ADD CONSTRAINT agent_registry_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.alerts
+    ADD CONSTRAINT alerts_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT events_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.host_capacity
+    ADD CONSTRAINT host_capacity_pkey PRIMARY KEY (host_id);
 ALTER TABLE ONLY public.leases
     ADD CONSTRAINT leases_pkey PRIMARY KEY (name);
 ALTER TABLE ONLY public.message_deliveries
@@ -225,6 +281,8 @@ ALTER TABLE ONLY xem.manifests
 ALTER TABLE ONLY xem.progress
     ADD CONSTRAINT progress_pkey PRIMARY KEY (frame_id);
 CREATE INDEX agent_registry_role ON public.agent_registry USING btree (role);
+CREATE UNIQUE INDEX alerts_open_dedup ON public.alerts USING btree (dedup_key) WHERE ((status <> 'resolved'::text) AND (dedup_key IS NOT NULL));
+CREATE INDEX alerts_status ON public.alerts USING btree (status, id);
 CREATE INDEX events_topic ON public.events USING btree (topic, id);
 CREATE INDEX message_deliveries_message ON public.message_deliveries USING btree (message_id);
 CREATE INDEX message_deliveries_unacked ON public.message_deliveries USING btree (agent_id, message_id) WHERE (acked_at IS NULL);

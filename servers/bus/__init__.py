@@ -14,6 +14,8 @@ from ..app import Runtime, ServerSpec
 from ..errors import StartupError
 from ..cli import run_server
 from . import agents as _agents  # noqa: F401 - registers the tools
+from . import alerts as _alerts  # noqa: F401
+from . import capacity as _capacity  # noqa: F401
 from . import events as _events  # noqa: F401
 from . import leases as _leases  # noqa: F401
 from . import messages as _messages  # noqa: F401

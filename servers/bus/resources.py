@@ -96,6 +96,21 @@ def register(server: SuiteServer) -> None:
         latest = await services(ctx).events.latest(topic)
         return {"topic": topic, "items": [e.model_dump(mode="json") for e in latest]}
 
+    @server.resource("bus://alerts", name="alerts", title="Open alerts", mime_type="application/json",
+                     description="Active and acknowledged alerts, newest first (first 200).")
+    @resource_errors
+    async def alerts() -> dict:
+        page = await static_services(server).alerts.list(status="open", limit=200)
+        return page.model_dump(mode="json")
+
+    @server.resource("bus://alerts/{alert_id}", name="alert", title="One alert", mime_type="application/json",
+                     description="One alert with its lifecycle (raised, acknowledged, resolved).")
+    @resource_errors
+    async def alert(ctx: Context, alert_id: str) -> dict:
+        if not alert_id.isdigit():
+            raise NotFound(f"no alert {alert_id}; alert ids are numbers")
+        return (await services(ctx).alerts.get(int(alert_id))).model_dump(mode="json")
+
 
 async def _master(svc) -> str | None:
     try:
