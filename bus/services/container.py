@@ -6,7 +6,7 @@ database change notices into pushes, and the periodic attention-queue scan.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -14,6 +14,10 @@ import anyio
 import asyncpg
 from anyio.abc import TaskGroup
 
+from ..scanner.local import AgentErrorSource, AlertSource
+from ..scanner.odm import odm_sources
+from ..scanner.scanner import Scanner
+from ..scanner.sources import Source
 from ..settings import BusSettings
 from ..store.changes import ChangeHub, ChangeListener
 from ..store.db import Database
@@ -24,8 +28,10 @@ from .events import EventService
 from .leases import LeaseService
 from .messages import MessageService
 from .push import UriSubscriptions
+from .todos import TodoService
+from .work import WorkService
 
-__all__ = ["BusServices", "open_services"]
+__all__ = ["BusServices", "default_sources", "open_services"]
 
 
 @dataclass
@@ -41,16 +47,46 @@ class BusServices:
     events: EventService
     capacity: CapacityService
     alerts: AlertService
+    todos: TodoService
+    scanner: Scanner
+    work: WorkService
+
+
+def default_sources(settings: BusSettings) -> list[Source]:
+    """Bus-local sources and the ODM ones (which read the ODM server's API at scan time)."""
+    return [
+        AlertSource(),
+        AgentErrorSource(),
+        *odm_sources(stale_task_after_s=settings.stale_task_after_s, budget_warn_ratio=settings.budget_warn_ratio),
+    ]
 
 
 @asynccontextmanager
 async def open_services(
-    pool: asyncpg.Pool, dsn: str, settings: BusSettings, *, odm_url: str | None = None
+    pool: asyncpg.Pool,
+    dsn: str,
+    settings: BusSettings,
+    *,
+    odm_url: str | None = None,
+    sources: Sequence[Source] | None = None,
 ) -> AsyncIterator[BusServices]:
-    """All Bus services on ``pool``; ``dsn`` is used for the dedicated LISTEN connection."""
+    """All Bus services on ``pool``; ``dsn`` is used for the dedicated LISTEN connection.
+
+    The periodic scan runs here when ``settings.scan_enabled``; ``sources`` replaces the default ones.
+    """
     db = Database(pool)
     hub = ChangeHub()
     async with anyio.create_task_group() as tg:
+        leases = LeaseService(db)
+        events = EventService(db)
+        scanner = Scanner(
+            db,
+            settings,
+            default_sources(settings) if sources is None else sources,
+            leases=leases,
+            events=events,
+            odm_url=odm_url,
+        )
         services = BusServices(
             settings=settings,
             db=db,
@@ -58,16 +94,21 @@ async def open_services(
             background=tg,
             push=UriSubscriptions(hub, tg),
             agents=AgentService(db, settings),
-            leases=LeaseService(db),
+            leases=leases,
             messages=MessageService(db, settings),
-            events=EventService(db),
+            events=events,
             capacity=CapacityService(db, settings),
             alerts=AlertService(db),
+            todos=TodoService(db, settings),
+            scanner=scanner,
+            work=WorkService(db, settings, odm_url),
         )
         listener = ChangeListener(dsn, hub.dispatch)
         tg.start_soon(listener.run)
         with anyio.fail_after(15):
             await listener.listening.wait()
+        if settings.scan_enabled:
+            tg.start_soon(scanner.run)
         try:
             yield services
         finally:

@@ -19,6 +19,8 @@ from . import capacity as _capacity  # noqa: F401
 from . import events as _events  # noqa: F401
 from . import leases as _leases  # noqa: F401
 from . import messages as _messages  # noqa: F401
+from . import ops as _ops  # noqa: F401
+from . import todos as _todos  # noqa: F401
 from ._registry import tools
 from .push import PgSubscriptionBus
 from .resources import register

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime, timezone
+from uuid import UUID
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -15,6 +17,7 @@ from servers.app import SuiteServer
 
 from ._registry import services
 from .push import install_legacy_subscribe
+from ..prompt_files import install_prompt
 
 __all__ = ["register", "resource_errors"]
 
@@ -44,6 +47,7 @@ def static_services(server: SuiteServer) -> BusServices:
 
 def register(server: SuiteServer) -> None:
     install_legacy_subscribe(server)
+    install_prompt(server, "attention_brief", _attention_queue)
 
     @server.resource("bus://agents", name="agents", title="Registered agents", mime_type="application/json",
                      description="Every registered agent with its liveness (online, stale, offline, error) and the go holder.")
@@ -110,6 +114,48 @@ def register(server: SuiteServer) -> None:
         if not alert_id.isdigit():
             raise NotFound(f"no alert {alert_id}; alert ids are numbers")
         return (await services(ctx).alerts.get(int(alert_id))).model_dump(mode="json")
+
+    @server.resource("bus://todos", name="todos", title="The attention queue", mime_type="application/json",
+                     description="Open and in-progress todos for humans, most urgent first (first 200), every field.")
+    @resource_errors
+    async def todos() -> dict:
+        queue = await static_services(server).todos.full_queue(status="active", limit=200)
+        return {"items": [t.model_dump(mode="json") for t in queue]}
+
+    @server.resource("bus://todos/{todo_id}", name="todo", title="One todo", mime_type="application/json",
+                     description="One attention-queue todo with every field of spec 4.14.")
+    @resource_errors
+    async def todo(ctx: Context, todo_id: str) -> dict:
+        try:
+            key = UUID(todo_id)
+        except ValueError:
+            raise NotFound(f"no todo {todo_id}; todo ids are UUIDs from list_todos") from None
+        return (await services(ctx).todos.get(key)).model_dump(mode="json")
+
+
+async def _attention_queue(ctx: Context, arguments: dict[str, str]) -> dict[str, str]:
+    """The prompt's server-side values: the open queue as numbered lines, most urgent first."""
+    assigned_to = (arguments.get("assigned_to") or "").strip()
+    queue = await services(ctx).todos.full_queue(status="active", limit=200)
+    if assigned_to:
+        queue = [t for t in queue if t.assigned_to == assigned_to]
+    lines = []
+    for n, t in enumerate(queue, 1):
+        link = f" [{t.linked_type} {t.linked_id}]({t.linked_url or ''})" if t.linked_type else ""
+        env = f" ({t.environment})" if t.environment else ""
+        state = " — in progress" if t.status == "in_progress" else ""
+        lines.append(
+            f"{n}. [{t.priority}] {t.title}{env}{link}{state}; since {t.created_at:%Y-%m-%d %H:%M} UTC; "
+            f"by {t.created_by}; todo {t.id}"
+        )
+        if t.description:
+            lines.append("   " + t.description.strip().replace("\n", "\n   ")[:500])
+    return {
+        "audience": assigned_to or "the team's humans",
+        "now": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "count": str(len(queue)),
+        "queue": "\n".join(lines) or "(the queue is empty)",
+    }
 
 
 async def _master(svc) -> str | None:

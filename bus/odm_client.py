@@ -1,0 +1,114 @@
+"""The Bus's only way to ODM facts: an MCP client of the ODM server over streamable HTTP (never its database).
+
+Feeds are resource templates ``odm://feeds/<name>{?...}`` answering ``{"items": [...], "next_cursor": ...}``;
+``OdmSession.feed`` follows the cursor to the end. Every failure becomes ``OdmUnavailable`` (or
+``OdmFeedMissing`` when this ODM does not offer the feed), with a reason safe to show an operator.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import anyio
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from .scanner.sources import SourceUnavailable, SourceUnsupported
+
+__all__ = ["OdmFeedMissing", "OdmSession", "OdmUnavailable", "open_odm", "safe_url"]
+
+PAGE_LIMIT = 1000  # the feeds' maximum page
+MAX_PAGES = 1000  # a runaway cursor must not keep a scan forever
+
+
+class OdmUnavailable(SourceUnavailable):
+    pass
+
+
+class OdmFeedMissing(SourceUnsupported, OdmUnavailable):
+    pass
+
+
+def safe_url(url: str) -> str:
+    """The URL without credentials, for messages."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))) if parts.hostname else url
+
+
+def _reason(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    text = (str(exc).strip().splitlines() or [""])[0][:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class OdmSession:
+    def __init__(self, client: Client, url: str, templates: frozenset[str], timeout_s: float) -> None:
+        self._client = client
+        self.url = url
+        self.templates = templates
+        self._timeout_s = timeout_s
+
+    def offers(self, feed: str) -> bool:
+        prefix = f"odm://feeds/{feed}"
+        return any(t == prefix or t.startswith(prefix + "{") for t in self.templates)
+
+    async def read_json(self, uri: str) -> Any:
+        """Raises: OdmUnavailable."""
+        try:
+            with anyio.fail_after(self._timeout_s):
+                result = await self._client.read_resource(uri)
+            return json.loads(result.contents[0].text)
+        except Exception as exc:  # noqa: BLE001 - any failure of the peer is "unavailable" to the Bus
+            raise OdmUnavailable(f"reading {uri.split('?')[0]} from the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
+
+    async def feed(self, feed: str, **filters: str | int) -> list[dict[str, Any]]:
+        """Every item of ``odm://feeds/<feed>`` matching ``filters`` (all pages).
+
+        Raises:
+            OdmFeedMissing: this ODM does not offer the feed.
+            OdmUnavailable: a page could not be read.
+        """
+        if not self.offers(feed):
+            raise OdmFeedMissing(f"the ODM at {safe_url(self.url)} does not offer odm://feeds/{feed} yet")
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            query = {k: v for k, v in filters.items() if v is not None} | {"limit": PAGE_LIMIT}
+            if cursor is not None:
+                query["cursor"] = cursor
+            uri = f"odm://feeds/{feed}?" + "&".join(f"{k}={quote(str(v), safe=',.:-_')}" for k, v in query.items())
+            page = await self.read_json(uri)
+            if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+                raise OdmUnavailable(f"odm://feeds/{feed} answered without an items list")
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+        raise OdmUnavailable(f"odm://feeds/{feed} did not end after {MAX_PAGES} pages")
+
+
+@asynccontextmanager
+async def open_odm(url: str, timeout_s: float) -> AsyncIterator[OdmSession]:
+    """A session with the ODM server at ``url``; every network step is bounded by ``timeout_s``.
+
+    Raises:
+        OdmUnavailable: the server cannot be reached or does not answer as an MCP server.
+    """
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(timeout_s)) as http:
+        transport = streamable_http_client(url, http_client=http, terminate_on_close=False)
+        ready = False
+        try:
+            async with Client(transport, mode="auto", cache=None, read_timeout_seconds=timeout_s) as client:
+                listed = await client.list_resource_templates()
+                ready = True
+                yield OdmSession(client, url, frozenset(t.uri_template for t in listed.resource_templates), timeout_s)
+        except Exception as exc:  # noqa: BLE001 - before the session is up, any failure means "unreachable"
+            if ready:
+                raise
+            raise OdmUnavailable(f"the ODM at {safe_url(url)} is unreachable ({_reason(exc)})") from None

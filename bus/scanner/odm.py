@@ -1,0 +1,185 @@
+"""Condition sources read from the ODM API: stale tasks, pending approvals, escalations, budgets.
+
+Tasks and approvals come from ``odm://feeds/tasks``. Escalations and budgets come from
+``odm://feeds/escalations`` and ``odm://feeds/budgets``, which a later ODM issue adds: until the ODM
+offers them, these sources report themselves unsupported (and so dismiss nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from .sources import Condition, ScanInputs
+
+__all__ = ["BudgetSource", "EscalationSource", "PendingApprovalSource", "StaleTaskSource", "odm_sources"]
+
+_PRIORITY = {"critical": "critical", "urgent": "critical", "high": "high", "normal": "medium", "medium": "medium", "low": "low"}
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _ident(item: dict[str, Any]) -> str | None:
+    value = item.get("id")
+    return str(value) if value not in (None, "") else None
+
+
+class StaleTaskSource:
+    """Tasks in progress longer than ``after_s`` (24 h by default)."""
+
+    name = "odm.tasks.stale"
+    linked_type = "task"
+
+    def __init__(self, after_s: float) -> None:
+        self.after_s = after_s
+
+    async def read(self, inputs: ScanInputs) -> list[Condition]:
+        odm = await inputs.odm()
+        items = await odm.feed("tasks", in_progress_over_s=int(self.after_s))
+        hours = self.after_s / 3600
+        conditions = []
+        for item in items:
+            task_id = _ident(item)
+            if task_id is None:
+                continue
+            started = _when(item.get("started_at"))
+            since_text = f" since {started:%Y-%m-%d %H:%M} UTC" if started else ""
+            claimed = f"; claimed by {item['claimed_by']}" if item.get("claimed_by") else ""
+            conditions.append(
+                Condition(
+                    linked_type="task",
+                    linked_id=task_id,
+                    title=f"Task {task_id} in progress{since_text} (over {hours:g} h): {item.get('title', '')}"[:300],
+                    priority="high" if _PRIORITY.get(str(item.get("priority"))) in ("critical", "high") else "medium",
+                    description=f"status {item.get('status_state', '?')}{claimed}",
+                    linked_url=f"odm://tasks/{task_id}",
+                    since=started,
+                )
+            )
+        return conditions
+
+    async def cleared_reasons(self, inputs: ScanInputs, linked_ids: Iterable[str]) -> dict[str, str]:
+        return {t: f"task {t} is no longer in progress for over {self.after_s / 3600:g} h" for t in linked_ids}
+
+
+class PendingApprovalSource:
+    """Tasks waiting for a human approval (``approval.waiting``)."""
+
+    name = "odm.tasks.approval"
+    linked_type = "approval"
+
+    async def read(self, inputs: ScanInputs) -> list[Condition]:
+        odm = await inputs.odm()
+        items = await odm.feed("tasks", status_state="approval.waiting")
+        return [
+            Condition(
+                linked_type="approval",
+                linked_id=task_id,
+                title=f"Task {task_id} waits for your approval: {item.get('title', '')}"[:300],
+                priority="high",
+                description=f"ticket {item.get('ticket_id', '?')}, priority {item.get('priority', '?')}",
+                linked_url=f"odm://tasks/{task_id}",
+                since=_when(item.get("updated_at")),
+            )
+            for item in items
+            if (task_id := _ident(item)) is not None
+        ]
+
+    async def cleared_reasons(self, inputs: ScanInputs, linked_ids: Iterable[str]) -> dict[str, str]:
+        return {t: f"task {t} no longer waits for approval (decided or withdrawn)" for t in linked_ids}
+
+
+class EscalationSource:
+    """Pending escalations (``odm://feeds/escalations?status=pending``, not offered by the ODM yet)."""
+
+    name = "odm.escalations"
+    linked_type = "escalation"
+
+    async def read(self, inputs: ScanInputs) -> list[Condition]:
+        odm = await inputs.odm()
+        items = await odm.feed("escalations", status="pending")
+        conditions = []
+        for item in items:
+            esc_id = _ident(item)
+            if esc_id is None:
+                continue
+            about = f" on task {item['task_id']}" if item.get("task_id") else ""
+            severity = str(item.get("severity") or item.get("priority") or "high")
+            conditions.append(
+                Condition(
+                    linked_type="escalation",
+                    linked_id=esc_id,
+                    title=f"Escalation {esc_id}{about}: {item.get('title') or item.get('summary') or ''}"[:300],
+                    priority=_PRIORITY.get(severity, "high"),
+                    description=item.get("detail") or item.get("reason"),
+                    linked_url=f"odm://escalations/{esc_id}",
+                    since=_when(item.get("created_at")),
+                )
+            )
+        return conditions
+
+    async def cleared_reasons(self, inputs: ScanInputs, linked_ids: Iterable[str]) -> dict[str, str]:
+        return {e: f"escalation {e} is no longer pending (resolved)" for e in linked_ids}
+
+
+class BudgetSource:
+    """Budgets at or over ``warn_ratio`` of plan (``odm://feeds/budgets``, not offered by the ODM yet)."""
+
+    name = "odm.budgets"
+    linked_type = "budget"
+
+    def __init__(self, warn_ratio: float) -> None:
+        self.warn_ratio = warn_ratio
+
+    def _ratio(self, item: dict[str, Any]) -> float | None:
+        planned = item.get("planned_cost", item.get("budget"))
+        actual = item.get("actual_cost", item.get("spent"))
+        if isinstance(planned, int | float) and isinstance(actual, int | float) and planned > 0:
+            return actual / planned
+        return None
+
+    async def read(self, inputs: ScanInputs) -> list[Condition]:
+        odm = await inputs.odm()
+        conditions = []
+        for item in await odm.feed("budgets"):
+            budget_id = _ident(item)
+            ratio = self._ratio(item)
+            status = str(item.get("budget_status", ""))
+            near = status in ("warning", "near_limit", "exceeded", "over") or (ratio is not None and ratio >= self.warn_ratio)
+            if budget_id is None or not near:
+                continue
+            scope = item.get("scope", "budget")
+            share = f" at {ratio:.0%} of plan" if ratio is not None else f" ({status})"
+            over = status in ("exceeded", "over") or (ratio is not None and ratio >= 1)
+            conditions.append(
+                Condition(
+                    linked_type="budget",
+                    linked_id=budget_id,
+                    title=f"Budget of {scope} {item.get('scope_id', budget_id)}{share}"[:300],
+                    priority="critical" if over else "high",
+                    description=item.get("title") or item.get("name"),
+                    linked_url=item.get("url"),
+                    since=_when(item.get("warned_at")),
+                )
+            )
+        return conditions
+
+    async def cleared_reasons(self, inputs: ScanInputs, linked_ids: Iterable[str]) -> dict[str, str]:
+        return {b: f"budget {b} is back under {self.warn_ratio:.0%} of plan" for b in linked_ids}
+
+
+def odm_sources(*, stale_task_after_s: float, budget_warn_ratio: float) -> list:
+    return [
+        StaleTaskSource(stale_task_after_s),
+        PendingApprovalSource(),
+        EscalationSource(),
+        BudgetSource(budget_warn_ratio),
+    ]

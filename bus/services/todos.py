@@ -1,0 +1,182 @@
+"""Use cases of the attention queue by hand: create, update, read and list todos (the scanner has its own)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel
+
+from ..domain import uris
+from ..domain.todos import CLOSED, OPEN, Todo, TodoSummary, check_transition
+from ..errors import Conflict, InvalidArgument, InvalidTransition, NotFound
+from ..settings import BusSettings
+from ..store.changes import announce
+from ..store.db import Database
+from ..store.todos import TodoStore
+
+__all__ = ["TodoPage", "TodoService", "STATUS_FILTERS"]
+
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "open": ("open",),
+    "in_progress": ("in_progress",),
+    "done": ("done",),
+    "dismissed": ("dismissed",),
+    "active": OPEN,
+    "closed": CLOSED,
+    "all": OPEN + CLOSED,
+}
+
+
+class TodoPage(BaseModel):
+    items: list[TodoSummary]
+    next_cursor: str | None
+
+
+def todo_of(row: asyncpg.Record) -> Todo:
+    return Todo(**{k: row[k] for k in Todo.model_fields})
+
+
+def summary_of(row: asyncpg.Record) -> TodoSummary:
+    return TodoSummary(**{k: row[k] for k in TodoSummary.model_fields})
+
+
+def _encode_cursor(row: asyncpg.Record) -> str:
+    key = [row["rank"], row["sort_order"], row["created_at"].isoformat(), str(row["id"])]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, int, datetime, UUID]:
+    try:
+        rank, sort_order, created_at, todo_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return int(rank), int(sort_order), datetime.fromisoformat(created_at), UUID(todo_id)
+    except (ValueError, TypeError):
+        raise InvalidArgument(f"cursor {cursor[:40]!r} is not one list_todos returned; omit it to start over") from None
+
+
+class TodoService:
+    def __init__(self, db: Database, settings: BusSettings) -> None:
+        self.db = db
+        self.settings = settings
+
+    async def create(
+        self,
+        title: str,
+        created_by: str,
+        *,
+        description: str | None = None,
+        priority: str = "medium",
+        environment: str | None = None,
+        linked_type: str | None = None,
+        linked_id: str | None = None,
+        linked_url: str | None = None,
+        assigned_to: str | None = None,
+        sort_order: int | None = None,
+    ) -> Todo:
+        """A todo by hand (created_by: GO or an agent name).
+
+        Raises:
+            InvalidArgument: created_by "system" (reserved for the scanner), linked_id without linked_type.
+            Conflict: an open todo already links the same object.
+        """
+        if created_by.strip().lower() == "system":
+            raise InvalidArgument('created_by "system" is reserved for todos the Bus creates; pass GO or your agent name')
+        if linked_id is not None and linked_type is None:
+            raise InvalidArgument("linked_id needs linked_type (escalation, alert, agent, task, approval or budget)")
+        async with self.db.transaction() as conn:
+            store = TodoStore(conn)
+            try:
+                async with conn.transaction():
+                    row = await store.create(
+                        title.strip(), description, priority, environment, linked_type, linked_id, linked_url,
+                        assigned_to or self.settings.primary_user, created_by, sort_order,
+                    )
+            except asyncpg.UniqueViolationError:
+                existing = await store.open_for_link(linked_type, linked_id)
+                raise Conflict(
+                    f"todo {existing['id'] if existing else '?'} is already open for {linked_type} {linked_id}; "
+                    "update that one instead"
+                ) from None
+            await announce(conn, [uris.TODOS, uris.todo(str(row["id"]))])
+        return todo_of(row)
+
+    async def update(
+        self,
+        todo_id: UUID,
+        *,
+        status: str | None = None,
+        sort_order: int | None = None,
+        priority: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        assigned_to: str | None = None,
+    ) -> Todo:
+        """Change what is given; completed_at is set on done/dismissed and cleared on reopening.
+
+        Raises:
+            NotFound, InvalidTransition, Conflict (reopening while another open todo links the same object).
+        """
+        async with self.db.transaction() as conn:
+            store = TodoStore(conn)
+            row = await store.get(todo_id, for_update=True)
+            if row is None:
+                raise NotFound(f"no todo {todo_id}; list_todos shows the queue")
+            if status is not None:
+                try:
+                    check_transition(row["status"], status)
+                except ValueError as exc:
+                    raise InvalidTransition(f"todo {todo_id} {exc}") from None
+            try:
+                async with conn.transaction():
+                    row = await store.update(
+                        todo_id,
+                        status=status or row["status"],
+                        priority=priority or row["priority"],
+                        sort_order=row["sort_order"] if sort_order is None else sort_order,
+                        title=title.strip() if title is not None else row["title"],
+                        description=row["description"] if description is None else description,
+                        assigned_to=assigned_to or row["assigned_to"],
+                    )
+            except asyncpg.UniqueViolationError:
+                existing = await store.open_for_link(row["linked_type"], row["linked_id"])
+                raise Conflict(
+                    f"todo {existing['id'] if existing else '?'} is open for {row['linked_type']} {row['linked_id']}; "
+                    "a second one cannot be reopened"
+                ) from None
+            await announce(conn, [uris.TODOS, uris.todo(str(todo_id))])
+        return todo_of(row)
+
+    async def get(self, todo_id: UUID) -> Todo:
+        """Raises: NotFound."""
+        async with self.db.read() as conn:
+            row = await TodoStore(conn).get(todo_id)
+        if row is None:
+            raise NotFound(f"no todo {todo_id}; list_todos shows the queue")
+        return todo_of(row)
+
+    async def queue(
+        self,
+        *,
+        status: str = "open",
+        priority: str | None = None,
+        assigned_to: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> TodoPage:
+        """Most urgent first. Raises: InvalidArgument (a cursor from elsewhere)."""
+        after = _decode_cursor(cursor) if cursor else None
+        async with self.db.read() as conn:
+            rows = await TodoStore(conn).queue(STATUS_FILTERS[status], priority, assigned_to, after, limit + 1)
+        items = rows[:limit]
+        return TodoPage(
+            items=[summary_of(r) for r in items],
+            next_cursor=_encode_cursor(items[-1]) if len(rows) > limit else None,
+        )
+
+    async def full_queue(self, *, status: str = "active", limit: int = 200) -> list[Todo]:
+        async with self.db.read() as conn:
+            rows = await TodoStore(conn).queue(STATUS_FILTERS[status], None, None, None, limit)
+        return [todo_of(r) for r in rows]

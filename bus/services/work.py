@@ -1,0 +1,98 @@
+"""my_work: what an agent connected only to the Bus has on its plate (ODM claims, unread messages, leases)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..domain.leases import Lease
+from ..errors import NotFound
+from ..odm_client import OdmUnavailable, open_odm
+from ..settings import BusSettings
+from ..store.agents import AgentStore
+from ..store.db import Database
+from ..store.leases import LeaseStore
+from ..store.messages import MessageStore
+
+__all__ = ["ClaimedTask", "MyWork", "UnreadMessage", "WorkService"]
+
+_SHOWN_MESSAGES = 10
+
+
+class ClaimedTask(BaseModel):
+    id: str
+    title: str
+    status_state: str
+    priority: str | None = None
+    claim_expires_at: str | None = None
+
+
+class UnreadMessage(BaseModel):
+    id: int
+    from_agent: str
+    subject: str
+    importance: str
+    created_at: datetime
+
+
+class MyWork(BaseModel):
+    agent_id: str
+    tasks: list[ClaimedTask]
+    odm_available: bool
+    odm_reason: str | None = None
+    unread_messages: int
+    messages: list[UnreadMessage]
+    leases: list[Lease]
+
+
+def _task(item: dict[str, Any]) -> ClaimedTask:
+    return ClaimedTask(
+        id=str(item.get("id")),
+        title=str(item.get("title", "")),
+        status_state=str(item.get("status_state", "?")),
+        priority=item.get("priority"),
+        claim_expires_at=item.get("claim_expires_at"),
+    )
+
+
+class WorkService:
+    def __init__(self, db: Database, settings: BusSettings, odm_url: str | None) -> None:
+        self.db = db
+        self.settings = settings
+        self.odm_url = odm_url
+
+    async def my_work(self, agent_id: str) -> MyWork:
+        """The agent's claimed ODM tasks (through the ODM API), unread messages and held leases.
+
+        An unreachable ODM does not fail the call: ``odm_available`` is false and says why.
+        Raises: NotFound (an unregistered agent).
+        """
+        async with self.db.read() as conn:
+            if not await AgentStore(conn).existing([agent_id]):
+                raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
+            messages = MessageStore(conn)
+            unread = await messages.unread_count(agent_id)
+            page = await messages.inbox(
+                agent_id, overdue_after_s=self.settings.ack_overdue_after_s, unread_only=True, since=None,
+                after_id=None, limit=_SHOWN_MESSAGES, mark_read=False,
+            )
+            leases = await LeaseStore(conn).held_by(agent_id)
+        tasks, available, reason = [], True, None
+        try:
+            if self.odm_url is None:
+                raise OdmUnavailable("no ODM URL is configured (XIOPRO_ODM_URL)")
+            async with open_odm(self.odm_url, self.settings.odm_timeout_s) as odm:
+                tasks = [_task(item) for item in await odm.feed("tasks", claimed_by=agent_id)]
+        except OdmUnavailable as exc:
+            available, reason = False, str(exc)
+        return MyWork(
+            agent_id=agent_id,
+            tasks=tasks,
+            odm_available=available,
+            odm_reason=reason,
+            unread_messages=unread,
+            messages=[UnreadMessage(**{k: r[k] for k in UnreadMessage.model_fields}) for r in page],
+            leases=[Lease(**{k: r[k] for k in Lease.model_fields}) for r in leases],
+        )
