@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["BusSettings"]
@@ -23,12 +23,19 @@ class BusSettings(BaseSettings):
     budget_warn_ratio: float = Field(default=0.8, gt=0, le=1, description="spent/planned ratio at which a budget needs attention")
     odm_timeout_s: float = Field(default=10.0, gt=0, description="how long one read of the ODM API may take")
     primary_user: str = Field(
-        default="shai",
+        default="operator",  # the same default as the ODM's primary user; spec 4.14's example is "shai"
         min_length=1,
-        max_length=64,
+        max_length=200,
         validation_alias="XIOPRO_PRIMARY_USER",
         description="default assignee of attention-queue todos",
     )
+
+    @field_validator("primary_user", mode="after")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name a person or role, not be blank")
+        return value.strip()
 
     @model_validator(mode="after")
     def _offline_after_stale(self) -> BusSettings:
