@@ -53,19 +53,28 @@ class TodoStore:
         columns = list(zip(*rows, strict=True))
         return await self.conn.fetch(
             f"""
+            WITH c AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                     $7::text[], $8::timestamptz[]) WITH ORDINALITY
+                    AS c(title, description, priority, environment, linked_type, linked_id, linked_url, since, n)
+            ),
+            fresh AS (
+                SELECT c.* FROM c
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM user_todos t
+                    WHERE t.linked_type = c.linked_type AND t.linked_id = c.linked_id
+                      AND (t.status IN ('open', 'in_progress') OR (c.since IS NOT NULL AND t.completed_at >= c.since))
+                )
+            ),
+            band AS (  -- the end of each priority band: new todos queue up after it
+                SELECT priority, max(sort_order) AS last FROM user_todos
+                WHERE status IN ('open', 'in_progress') GROUP BY priority
+            )
             INSERT INTO user_todos (title, description, priority, environment, linked_type, linked_id, linked_url,
                                     assigned_to, created_by, sort_order)
-            SELECT c.title, c.description, c.priority, c.environment, c.linked_type, c.linked_id, c.linked_url,
-                   $9, 'system',
-                   {_NEXT_SORT.format(p='c.priority')} + row_number() OVER (PARTITION BY c.priority ORDER BY c.n) - 1
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                        $8::timestamptz[]) WITH ORDINALITY
-                 AS c(title, description, priority, environment, linked_type, linked_id, linked_url, since, n)
-            WHERE NOT EXISTS (
-                SELECT 1 FROM user_todos t
-                WHERE t.linked_type = c.linked_type AND t.linked_id = c.linked_id
-                  AND (t.status IN ('open', 'in_progress') OR (c.since IS NOT NULL AND t.completed_at >= c.since))
-            )
+            SELECT f.title, f.description, f.priority, f.environment, f.linked_type, f.linked_id, f.linked_url,
+                   $9, 'system', coalesce(b.last, 0) + row_number() OVER (PARTITION BY f.priority ORDER BY f.n)
+            FROM fresh f LEFT JOIN band b ON b.priority = f.priority
             ON CONFLICT (linked_type, linked_id) WHERE status IN ('open', 'in_progress') AND linked_id IS NOT NULL
             DO NOTHING
             RETURNING {_COLUMNS}

@@ -53,8 +53,8 @@ class FakeOdm:
             chosen = [t for t in chosen if t["claimed_by"] == claimed_by]
         if in_progress_over_s:
             limit = timedelta(seconds=int(in_progress_over_s))
-            chosen = [t for t in chosen if t["status_state"].startswith("execution.") and t["started_at"]
-                      and now - datetime.fromisoformat(t["started_at"]) > limit]
+            chosen = [t for t in chosen if t["status_state"] == "execute.active" and t["started_at"]
+                      and now - datetime.fromisoformat(t["started_at"]) >= limit]
         return sorted(chosen, key=lambda t: t["id"])
 
 

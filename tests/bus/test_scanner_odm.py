@@ -61,7 +61,7 @@ async def test_escalation_makes_one_todo_with_two_scanners_and_resolving_it_mark
 async def test_unreachable_odm_dismisses_nothing_and_the_scan_reports_its_sources_unavailable(suite_settings):
     async with fake_odm("escalations") as odm:
         odm.escalations.append({"id": "E-2", "status": "pending", "title": "x", "created_at": None})
-        odm.add_task("1001.01", "execution.running", started_hours_ago=30)
+        odm.add_task("1001.01", "execute.active", started_hours_ago=30)
         odm.add_task("1001.02", "approval.waiting")
         url = odm.url
         async with bus_client(_with_odm(suite_settings, url), toolsets=OPS) as client:
@@ -83,8 +83,8 @@ async def test_unreachable_odm_dismisses_nothing_and_the_scan_reports_its_source
 
 async def test_tasks_in_progress_over_24_hours_and_pending_approvals_come_and_go(suite_settings):
     async with fake_odm() as odm:
-        odm.add_task("1001.01", "execution.running", started_hours_ago=30, claimed_by="002", title="long job")
-        odm.add_task("1001.02", "execution.running", started_hours_ago=2)
+        odm.add_task("1001.01", "execute.active", started_hours_ago=30, claimed_by="002", title="long job")
+        odm.add_task("1001.02", "execute.active", started_hours_ago=2)
         waiting = odm.add_task("1001.03", "approval.waiting", title="deploy to prod")
         async with bus_client(_with_odm(suite_settings, odm.url), toolsets=OPS) as client:
             first = await call(client, "scan_now", force=True)
@@ -130,8 +130,8 @@ async def test_budgets_near_their_threshold_need_attention(suite_settings):
 
 async def test_my_work_joins_odm_claims_with_unread_messages_and_leases(suite_settings, era):
     async with fake_odm() as odm:
-        odm.add_task("1001.01", "execution.running", started_hours_ago=1, claimed_by="002", title="mine")
-        odm.add_task("1001.02", "execution.running", started_hours_ago=1, claimed_by="003")
+        odm.add_task("1001.01", "execute.active", started_hours_ago=1, claimed_by="002", title="mine")
+        odm.add_task("1001.02", "execute.active", started_hours_ago=1, claimed_by="003")
         async with bus_client(_with_odm(suite_settings, odm.url), mode=era, toolsets=OPS) as client:
             await call(client, "register_agent", agent_id="000", role="orchestrator")
             await call(client, "register_agent", agent_id="002", role="coder")
