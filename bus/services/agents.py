@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from ..domain import uris
 from ..domain.agents import Agent, AgentStatus, ReportedStatus, liveness

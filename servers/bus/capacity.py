@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import Context
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from bus.domain.capacity import HostStatus, SpawnDecision
 from bus.domain.names import HostId, Words

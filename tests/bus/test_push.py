@@ -63,3 +63,21 @@ async def test_inbox_resource_lists_unacknowledged_messages_without_marking_them
     assert '"subject": "hi"' in text and '"unread_total": 1' in text
     rows = await sql(suite_settings, "SELECT read_at FROM message_deliveries")
     assert rows[0]["read_at"] is None
+
+
+async def test_push_resumes_after_the_listen_connection_is_killed(suite_settings, era):
+    async with bus_server(suite_settings) as server:
+        async with subscribed(server, era, "bus://inbox/002") as (client, pushes):
+            await call(client, "register_agent", agent_id="000", role="orchestrator")
+            await call(client, "register_agent", agent_id="002", role="coder")
+            killed = await sql(suite_settings, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                               "WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+            assert [r[0] for r in killed] == [True]
+            with anyio.fail_after(20):
+                while True:  # notices sent while it reconnects are gone; a later one must arrive
+                    await call(client, "send_message", from_agent="000", to=["002"], subject="s", body="b")
+                    with anyio.move_on_after(0.5):
+                        assert await pushes.receive() == "bus://inbox/002"
+                        break
+            inbox = await call(client, "fetch_inbox", agent_id="002")
+    assert inbox["unread_total"] >= 1
