@@ -102,37 +102,3 @@ class ToolRegistry:
                     description=inspect.cleandoc(tool.fn.__doc__ or ""),
                     annotations=tool.annotations,
                 )
-        for installed in server._tool_manager.list_tools():  # noqa: SLF001 - the schemas it advertises
-            compact_schema(installed.parameters)
-            if installed.fn_metadata.output_schema is not None:
-                compact_schema(installed.fn_metadata.output_schema)
-
-
-def compact_schema(schema: Any) -> None:
-    """Shrink a pydantic JSON schema in place without changing what it accepts.
-
-    Agents pay for every byte of tools/list: the ``title`` pydantic puts on every node ("Agent Id"
-    for agent_id) goes, and ``anyOf: [X, {type: null}]`` becomes X with ``type: [t, "null"]``.
-    Property *names* that happen to be "title" are kept (only schema nodes are visited).
-    """
-    if not isinstance(schema, dict):
-        return
-    if isinstance(schema.get("title"), str):
-        del schema["title"]
-    options = schema.get("anyOf")
-    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
-        other = options[1 - options.index({"type": "null"})]
-        if isinstance(other, dict) and isinstance(other.get("type"), str) and not set(other) & set(schema) - {"anyOf"}:
-            del schema["anyOf"]
-            schema.update(other)
-            schema["type"] = [other["type"], "null"]
-            if "enum" in schema:
-                schema["enum"] = [*schema["enum"], None]
-    for key in ("properties", "$defs", "definitions", "patternProperties"):
-        for sub in (schema.get(key) or {}).values():
-            compact_schema(sub)
-    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
-        for sub in schema.get(key) or []:
-            compact_schema(sub)
-    for key in ("items", "additionalProperties", "not"):
-        compact_schema(schema.get(key))

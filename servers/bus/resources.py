@@ -18,6 +18,7 @@ from servers.app import SuiteServer
 from ._registry import services
 from .push import install_legacy_subscribe
 from ..prompt_files import install_prompt
+from ..schema_compact import compact_tool_schemas
 
 __all__ = ["register", "resource_errors"]
 
@@ -46,6 +47,7 @@ def static_services(server: SuiteServer) -> BusServices:
 
 
 def register(server: SuiteServer) -> None:
+    compact_tool_schemas(server)
     install_legacy_subscribe(server)
     install_prompt(server, "attention_brief", _attention_queue)
 
