@@ -18,7 +18,7 @@ from mcp.client.stdio import StdioServerParameters
 
 from tests.conftest import ERAS, script_env
 from tests.support.pg import external_dsn
-from tests.support.suite import Suite, suite_processes
+from tests.support.suite import Suite, suite_processes, wait_gone
 
 
 def _external_env(prefix: str) -> dict[str, str]:
@@ -126,8 +126,7 @@ def test_stop_signal_leaves_no_server_or_postgres_process_behind(sig, tmp_path):
         assert len([p for p in started if "servers." in " ".join(p.cmdline())]) == 4
         assert running.stop(sig) == 0
         assert "suite stopped" in running.lines[-1]
-        survivors = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-        assert survivors == [] and suite_processes(running.proc.pid, tmp_path) == []
+        assert wait_gone(started) == [] and suite_processes(running.proc.pid, tmp_path) == []
     finally:
         running.stop(signal.SIGKILL)
         _drop_external(extra)
@@ -190,7 +189,11 @@ async def test_three_stdio_servers_started_at_once_share_one_fresh_cluster_and_s
                 await ready.wait()
             users = json.loads((tmp_path / "pgdata.users.json").read_text())
             assert len(users) == 3
-            assert len({p for p in suite_processes(0, tmp_path) if "-D" in p.cmdline()}) == 1
+            postgres = suite_processes(0, tmp_path)
+            assert len([p for p in postgres if "-D" in p.cmdline()]) == 1
             done.set()
     assert {h["database"] for h in seen.values()} == {"bus", "odm"}
-    assert suite_processes(0, tmp_path) == [], "the last stdio server to leave stops the cluster"
+    # The stdio client may return before its server has finished shutting down: wait (bounded) for exits.
+    assert wait_gone(postgres) == [] and suite_processes(0, tmp_path) == [], (
+        "the last stdio server to leave stops the cluster"
+    )

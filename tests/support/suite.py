@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import time
 import signal
 import subprocess
 import threading
@@ -14,7 +15,7 @@ import psutil
 from tests.conftest import script_env
 from tests.support.net import free_port
 
-__all__ = ["Suite", "suite_processes"]
+__all__ = ["Suite", "suite_processes", "wait_gone"]
 
 
 @dataclass
@@ -100,11 +101,22 @@ def suite_processes(root_pid: int, home: Path) -> list[psutil.Process]:
     for proc in psutil.process_iter(["name", "cmdline"]):
         if proc.info["name"] == "postgres" and str(home / "pgdata") in " ".join(proc.info["cmdline"] or []):
             found[proc.pid] = proc
-    alive = []
-    for proc in found.values():
-        try:
-            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                alive.append(proc)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
+    return [proc for proc in found.values() if _running(proc)]
+
+
+def _running(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def wait_gone(procs: list[psutil.Process], timeout: float = 60) -> list[psutil.Process]:
+    """Wait (bounded) for processes to exit; returns those still running. A zombie counts as gone: where
+    PID 1 does not reap, an exited postmaster (not our child) stays a zombie for a while."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [p for p in procs if _running(p)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        psutil.wait_procs(alive, timeout=0.2)
