@@ -157,7 +157,7 @@ async def _serve(spec: ServerSpec, settings: SuiteSettings, toolsets: frozenset[
         where = "stdio" if sock is None else f"http://{_display(sock)}/mcp"
         log.info("%s %s ready on %s (database %s)", spec.program, VERSION, where, runtime.target.name)
         if sock is None:
-            await _until_signal(server.run_stdio_async, stop=None)
+            await until_signal(server.run_stdio_async)
         else:
             await _serve_http(server, sock)
     log.info("%s stopped", spec.program)
@@ -172,10 +172,10 @@ async def _serve_http(server: SuiteServer, sock: socket.socket) -> None:
     def stop() -> None:
         userver.should_exit = True
 
-    await _until_signal(lambda: userver.serve(sockets=[sock]), stop=stop)
+    await until_signal(lambda: userver.serve(sockets=[sock]), stop=stop)
 
 
-async def _until_signal(run: Callable, *, stop: Callable[[], None] | None) -> None:
+async def until_signal(run: Callable, *, stop: Callable[[], None] | None = None) -> None:
     """Run ``run()``; SIGINT/SIGTERM call ``stop`` (graceful) or cancel it."""
     async with anyio.create_task_group() as tg:
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import signal
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -13,15 +11,13 @@ import anyio
 from xem.agent import Agent, load_config
 from xem.errors import ConfigError, EnrollmentRefused
 
-from .cli import OneLineParser, exit_on_startup_error
+from .cli import OneLineParser, exit_on_startup_error, until_signal
 from .errors import StartupError
 from .logs import configure_logging
 from .settings import load_settings
 from .xem_router import load_xem_settings
 
 __all__ = ["main"]
-
-log = logging.getLogger("xiopro.xem.agent")
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
@@ -43,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         except ConfigError as exc:
             raise StartupError("invalid_argument", f"{exc}; fix the config and start again", exit_status=2) from None
         try:
-            anyio.run(_run, agent)
+            anyio.run(until_signal, agent.run)
         except* EnrollmentRefused as group:
             refusal = _first(group)
             raise StartupError("unauthorized", f"enrollment refused ({refusal.reason}): {refusal}") from None
@@ -55,20 +51,6 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 def _first(group: BaseExceptionGroup) -> EnrollmentRefused:
     inner = group.exceptions[0]
     return _first(inner) if isinstance(inner, BaseExceptionGroup) else inner  # type: ignore[return-value]
-
-
-async def _run(agent: Agent) -> None:
-    async with anyio.create_task_group() as tg:
-
-        async def watch() -> None:
-            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                async for signum in signals:
-                    log.info("received %s, stopping", signal.Signals(signum).name)
-                    tg.cancel_scope.cancel()
-
-        tg.start_soon(watch)
-        await agent.run()
-        tg.cancel_scope.cancel()
 
 
 if __name__ == "__main__":

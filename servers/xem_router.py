@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import signal
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -15,7 +14,7 @@ from pydantic import ValidationError
 from xem.router import Router
 from xem.settings import XemSettings
 
-from .cli import OneLineParser, exit_on_startup_error
+from .cli import OneLineParser, exit_on_startup_error, until_signal
 from .database import database_target, open_pool, prepare_database
 from .errors import StartupError
 from .logs import configure_logging
@@ -76,16 +75,7 @@ async def _serve(router: Router, settings: SuiteSettings) -> None:
         pool = await open_pool(target)
         try:
             log.info("xem-router listening on %s (CURVE public key %s)", router.endpoint, router.public_key.decode())
-            async with anyio.create_task_group() as tg:
-
-                async def watch() -> None:
-                    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                        async for signum in signals:
-                            log.info("received %s, shutting down", signal.Signals(signum).name)
-                            tg.cancel_scope.cancel()
-
-                tg.start_soon(watch)
-                await router.serve(pool)
+            await until_signal(lambda: router.serve(pool))
         finally:
             with anyio.CancelScope(shield=True):
                 await pool.close()

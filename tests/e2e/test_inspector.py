@@ -69,7 +69,6 @@ async def test_stdio_tools_list_passes_strict_and_health_answers(inspector, serv
 
 @pytest.mark.parametrize("server", sorted(SPECS))
 async def test_every_tool_answers_its_sample_through_the_inspector_over_http(inspector, server, suite_settings):
-    spec = SPECS[server]
     samples: dict[str, Sample] = importlib.import_module(f"tests.e2e.samples.{server}").SAMPLES
     env = script_env(**server_env(suite_settings))
     async with running_server([sys.executable, "-m", f"servers.{server}", "--toolsets", "all"], env) as url:

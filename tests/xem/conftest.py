@@ -1,4 +1,5 @@
-"""XEM fixtures: a migrated bus database with a pool, XIOPRO_HOME for keys, short intervals."""
+"""XEM fixtures: a migrated bus database with a pool, XIOPRO_HOME for keys, short intervals; ``mesh``
+runs a real router and agents on it (stopped after the test)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import asyncpg
 import pytest
 
 from servers.database import Target, prepare_database
+
+from .support import Mesh
 
 
 @dataclass
@@ -28,3 +31,12 @@ async def bus(pg, tmp_path) -> AsyncIterator[Bus]:
         yield Bus(dsn, pool, tmp_path / "home")
     finally:
         await pool.close()
+
+
+@pytest.fixture
+async def mesh(bus, tmp_path) -> AsyncIterator[Mesh]:
+    mesh = Mesh(tmp_path, bus.dsn, bus.home)
+    try:
+        yield mesh
+    finally:
+        mesh.stop()

@@ -6,18 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
-
-from .support import Mesh, wait_for
-
-
-@pytest.fixture
-async def mesh(bus, tmp_path):
-    mesh = Mesh(tmp_path, bus.dsn, bus.home)
-    try:
-        yield mesh
-    finally:
-        mesh.stop()
+from .support import wait_for
 
 
 async def test_discovered_candidates_are_bound_only_after_approval(bus, mesh):

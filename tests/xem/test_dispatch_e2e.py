@@ -5,20 +5,10 @@ from __future__ import annotations
 import json
 
 import psutil
-import pytest
 
 from xem import services
 
 from .support import Mesh, wait_for
-
-
-@pytest.fixture
-async def mesh(bus, tmp_path):
-    mesh = Mesh(tmp_path, bus.dsn, bus.home)
-    try:
-        yield mesh
-    finally:
-        mesh.stop()
 
 
 async def _enrolled(bus, mesh: Mesh, label: str = "a", name: str = "xem-a"):

@@ -18,15 +18,6 @@ from xem.manifest import Manifest
 from .support import Mesh, wait_for
 
 
-@pytest.fixture
-async def mesh(bus, tmp_path):
-    mesh = Mesh(tmp_path, bus.dsn, bus.home)
-    try:
-        yield mesh
-    finally:
-        mesh.stop()
-
-
 async def _agent_row(bus, name):
     return await bus.pool.fetchrow("SELECT * FROM xem.agents WHERE name = $1", name)
 
