@@ -7,6 +7,8 @@ does not know (written by a newer release) is refused, never downgraded or overw
 
 from __future__ import annotations
 
+from functools import cache
+
 from ._base import Migrator, MigrationStatus
 from ._alembic import AlembicMigrator
 from ._sql import SqlMigrator
@@ -14,8 +16,10 @@ from ._sql import SqlMigrator
 __all__ = ["AlembicMigrator", "MigrationStatus", "Migrator", "SqlMigrator", "migrator_for"]
 
 
+@cache
 def migrator_for(database: str) -> Migrator:
-    """The migrator of ``database`` ("bus" or "odm")."""
+    """The migrator of ``database`` ("bus" or "odm"); one per process, so the Alembic script
+    directory is read once, not on every ``health`` call."""
     if database == "bus":
         return SqlMigrator("bus")
     if database == "odm":
