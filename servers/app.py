@@ -43,6 +43,9 @@ class ServerSpec:
     services: Callable[[Runtime], AbstractAsyncContextManager[Any]] | None = None
     # the MCP SubscriptionBus (push fan-out) of a server built on ``runtime``; None = in-process default
     subscriptions: Callable[[Runtime], SubscriptionBus] | None = None
+    # answer streamable-HTTP POSTs with a plain JSON body instead of an SSE stream (cheaper per call);
+    # only for servers that never stream progress or notifications inside a tool call
+    json_response: bool = False
 
 
 @dataclass

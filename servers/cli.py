@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib.util
 import logging
 import os
 import signal
@@ -147,8 +148,15 @@ def run_server(spec: ServerSpec, argv: Sequence[str] | None = None) -> NoReturn:
         selected = spec.tools.select(args.toolsets)
         sock = bind_socket(*parse_host_port(args.http), flag="--http") if args.http else None
         configure_logging(settings.log_level)
-        anyio.run(_serve, spec, settings, selected, sock)
+        anyio.run(_serve, spec, settings, selected, sock, backend_options=loop_options(settings))
     sys.exit(0)
+
+
+def loop_options(settings: SuiteSettings) -> dict[str, bool]:
+    """anyio backend options for ``settings.event_loop``: uvloop when asked for and installed."""
+    if settings.event_loop == "uvloop" and importlib.util.find_spec("uvloop") is not None:
+        return {"use_uvloop": True}
+    return {}
 
 
 async def _serve(spec: ServerSpec, settings: SuiteSettings, toolsets: frozenset[str], sock: socket.socket | None) -> None:
@@ -159,13 +167,13 @@ async def _serve(spec: ServerSpec, settings: SuiteSettings, toolsets: frozenset[
         if sock is None:
             await until_signal(server.run_stdio_async)
         else:
-            await _serve_http(server, sock)
+            await _serve_http(server, sock, json_response=spec.json_response)
     log.info("%s stopped", spec.program)
 
 
-async def _serve_http(server: SuiteServer, sock: socket.socket) -> None:
+async def _serve_http(server: SuiteServer, sock: socket.socket, *, json_response: bool = False) -> None:
     host = sock.getsockname()[0]
-    app = server.streamable_http_app(streamable_http_path="/mcp", host=host)
+    app = server.streamable_http_app(streamable_http_path="/mcp", host=host, json_response=json_response)
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5)
     userver = _Uvicorn(config)
 

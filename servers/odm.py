@@ -47,6 +47,7 @@ SPEC = ServerSpec(
     ),
     tools=tools,
     default_port=8702,
+    json_response=True,
     register=register,
     services=odm_services,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -63,6 +64,9 @@ class SuiteSettings(BaseSettings):
     odm_dsn: str | None = Field(default=None, description="PostgreSQL URL of the odm database")
     odm_url: str | None = Field(default=None, description="MCP URL of the ODM server, for the Bus")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop", description="event loop of the MCP servers: uvloop (asyncio where it is not installed) or asyncio"
+    )
 
     @field_validator("home", mode="after")
     @classmethod

@@ -45,3 +45,18 @@ def test_empty_dsn_means_the_embedded_cluster(monkeypatch, tmp_path):
     settings = load_settings()
     assert settings.bus_dsn is None
     assert settings.home == tmp_path
+
+
+def test_servers_run_on_uvloop_by_default_and_on_plain_asyncio_when_asked(monkeypatch):
+    from servers.cli import loop_options
+
+    assert loop_options(load_settings()) == {"use_uvloop": True}  # a declared dependency on Linux
+    monkeypatch.setenv("XIOPRO_EVENT_LOOP", "asyncio")
+    assert loop_options(load_settings()) == {}
+
+
+def test_unknown_event_loop_is_refused_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("XIOPRO_EVENT_LOOP", "trio")
+    with pytest.raises(StartupError) as caught:
+        load_settings()
+    assert str(caught.value).startswith("XIOPRO_EVENT_LOOP ")
