@@ -92,8 +92,11 @@ def bench_database() -> Iterator[BenchDatabase]:
 
 
 @asynccontextmanager
-async def server_process(module: str, env: dict[str, str], *args: str, ready_timeout: float = 60) -> AsyncIterator[str]:
-    """Run ``python -m <module> --http 127.0.0.1:<port>`` and yield its MCP URL once ``health`` answers."""
+async def server_process(module: str, env: dict[str, str], *args: str, ready_timeout: float = 60,
+                         started: list | None = None) -> AsyncIterator[str]:
+    """Run ``python -m <module> --http 127.0.0.1:<port>`` and yield its MCP URL once ``health`` answers
+    (``started`` receives the process)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("XIOPRO_")} | env
-    async with running_server([sys.executable, "-m", module, *args], full_env, timeout=ready_timeout) as url:
+    async with running_server([sys.executable, "-m", module, *args], full_env, timeout=ready_timeout,
+                              started=started) as url:
         yield url

@@ -22,12 +22,17 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def running_server(argv: Sequence[str], env: dict[str, str], *, timeout: float = 60) -> AsyncIterator[str]:
-    """Start ``argv --http 127.0.0.1:PORT`` and yield its MCP URL once ``health`` answers; stop it after."""
+async def running_server(argv: Sequence[str], env: dict[str, str], *, timeout: float = 60,
+                         started: list[subprocess.Popen] | None = None) -> AsyncIterator[str]:
+    """Start ``argv --http 127.0.0.1:PORT`` and yield its MCP URL once ``health`` answers; stop it after.
+
+    ``started``, when given, receives the process (a benchmark reads its CPU time)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/mcp"
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen([*argv, "--http", f"127.0.0.1:{port}"], env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    if started is not None:
+        started.append(proc)
     try:
         with anyio.fail_after(timeout):
             while True:
