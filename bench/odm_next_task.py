@@ -1,7 +1,8 @@
 """ODM `next_task` with 100k tasks (10k ready) and 16 concurrent claimers: p50 and claims/s (goals <= 5 ms, >= 500/s).
 
-Three layers, measured in the same run on the same kind of data: MCP over streamable HTTP (16 clients
-on one odm-mcp process), the service function in-process (16 pooled connections, no MCP), and the raw
+Four layers, measured in the same run on the same kind of data: MCP over streamable HTTP (16 clients
+on one odm-mcp process: `mcp` through the SDK's mcp.Client, `mcp-lean` through the minimal client of
+bench/_lean.py, whose own CPU cost is small), the service function in-process (16 pooled connections, no MCP), and the raw
 claim statement through asyncpg (the baseline). Each layer runs twice: *saturated* (16 claimers in a
 closed loop: the most claims per second; latency there is queueing, concurrency / throughput) and
 *paced* at the goal's rate (16 claimers together offering --rate claims/s; latency counted from the
@@ -27,6 +28,7 @@ from odm.store.claims import ClaimStore
 from servers.database import Target, prepare_database
 
 from ._common import Figure, bench_database, percentile, print_report, server_process
+from ._lean import LeanClient
 
 TOTAL, READY, WORKERS = 100_000, 10_000, 16
 
@@ -44,7 +46,7 @@ async def _run(claims: int, rate: float) -> None:
     with bench_database() as db:
         figures: list[Figure] = []
         notes = []
-        for layer in ("mcp", "service", "raw"):
+        for layer in ("mcp", "mcp-lean", "service", "raw"):
             dsn = await db.create("odm")
             await prepare_database(Target("odm", dsn, embedded=db.embedded))
             seeded = await _seed(dsn)
@@ -76,8 +78,8 @@ async def _measure(layer: str, dsn: str, db, claims: int, rate: float) -> list[t
         async def worker(n: int) -> None:
             for i in range(per_worker):
                 due = start + (i * WORKERS + n) / rate if paced else time.perf_counter()
-                if paced and due > time.perf_counter():
-                    await anyio.sleep(due - time.perf_counter())
+                if paced and (wait := due - time.perf_counter()) > 0:
+                    await anyio.sleep(wait)
                 await claim_once(f"{tag}{n}-{i}", n)
                 latencies.append(time.perf_counter() - due)
 
@@ -86,15 +88,16 @@ async def _measure(layer: str, dsn: str, db, claims: int, rate: float) -> list[t
                 tg.start_soon(worker, n)
         return latencies, time.perf_counter() - start
 
-    if layer == "mcp":
+    if layer.startswith("mcp"):
         env = {"XIOPRO_HOME": str(db.home), "XIOPRO_ODM_DSN": dsn, "XIOPRO_LOG_LEVEL": "WARNING"}
         async with server_process("servers.odm", env) as url, AsyncExitStack() as stack:
-            clients = [await stack.enter_async_context(Client(url, mode="2026-07-28")) for _ in range(WORKERS)]
+            clients = [await stack.enter_async_context(LeanClient(url) if layer == "mcp-lean"
+                                                       else Client(url, mode="2026-07-28")) for _ in range(WORKERS)]
 
             async def claim_once(agent: str, n: int) -> None:
                 result = await clients[n].call_tool("next_task", {"agent_id": agent})
                 if result.is_error or result.structured_content["task"] is None:
-                    raise RuntimeError(f"no claim: {result.content[0].text[:200]}")
+                    raise RuntimeError(f"no claim: {str(result)[:300]}")
 
             return [await run(claim_once, "s", False), await run(claim_once, "p", True)]
     pool = await asyncpg.create_pool(dsn, min_size=WORKERS, max_size=WORKERS)

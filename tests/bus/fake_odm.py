@@ -67,7 +67,7 @@ def _page(items: list[dict[str, Any]], cursor: str, limit: str) -> str:
 
 
 def _server(odm: FakeOdm, feeds: set[str]) -> MCPServer:
-    server = MCPServer("fake-odm")
+    server = MCPServer("fake-odm", log_level="WARNING")
 
     @server.resource("odm://feeds/tasks{?status_state,claimed_by,in_progress_over_s,cursor,limit}")
     def tasks(status_state: str = "", claimed_by: str = "", in_progress_over_s: str = "", cursor: str = "",
@@ -99,7 +99,7 @@ async def fake_odm(*feeds: str, odm: FakeOdm | None = None) -> AsyncIterator[Fak
     odm = odm or FakeOdm()
     port = free_port()
     app = _server(odm, set(feeds)).streamable_http_app(streamable_http_path="/mcp", host="127.0.0.1")
-    userver = _QuietUvicorn(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    userver = _QuietUvicorn(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"))
     async with anyio.create_task_group() as tg:
         tg.start_soon(userver.serve)
         with anyio.fail_after(10):
