@@ -167,15 +167,20 @@ async def _serve(spec: ServerSpec, settings: SuiteSettings, toolsets: frozenset[
         if sock is None:
             await until_signal(server.run_stdio_async)
         else:
-            await _serve_http(server, sock, json_response=spec.json_response)
+            await _serve_http(server, sock)
     log.info("%s stopped", spec.program)
 
 
-async def _serve_http(server: SuiteServer, sock: socket.socket, *, json_response: bool = False) -> None:
-    host = sock.getsockname()[0]
-    app = server.streamable_http_app(streamable_http_path="/mcp", host=host, json_response=json_response)
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5)
-    userver = _Uvicorn(config)
+def http_config(server: SuiteServer, sock: socket.socket) -> uvicorn.Config:
+    """uvicorn settings serving ``server`` at ``/mcp`` on ``sock`` (the console scripts and the tests)."""
+    assert server.runtime is not None, "a server made by build_server"
+    app = server.streamable_http_app(streamable_http_path="/mcp", host=sock.getsockname()[0],
+                                     json_response=server.runtime.spec.json_response)
+    return uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+
+
+async def _serve_http(server: SuiteServer, sock: socket.socket) -> None:
+    userver = _Uvicorn(http_config(server, sock))
 
     def stop() -> None:
         userver.should_exit = True

@@ -9,7 +9,7 @@ import anyio
 import uvicorn
 
 from servers.app import ServerSpec, build_server, open_runtime
-from servers.cli import bind_socket
+from servers.cli import bind_socket, http_config
 from servers.settings import SuiteSettings
 
 __all__ = ["serve_http"]
@@ -38,9 +38,7 @@ async def serve_http(spec: ServerSpec, settings: SuiteSettings, *, toolsets: str
     async with open_runtime(spec, settings) as runtime:
         server = build_server(spec, runtime, spec.tools.select(toolsets))
         sock = bind_socket("127.0.0.1", 0, flag="--http")
-        app = server.streamable_http_app(streamable_http_path="/mcp", host="127.0.0.1")
-        userver = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on",
-                                         timeout_graceful_shutdown=5))
+        userver = _Server(http_config(server, sock))
         async with anyio.create_task_group() as tg:
             tg.start_soon(lambda: userver.serve(sockets=[sock]))
             with anyio.fail_after(20):
