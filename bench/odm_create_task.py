@@ -20,6 +20,7 @@ from odm.commands import TaskCreate
 from odm.services import OdmServices
 from odm.services import tasks as task_service
 from odm.settings import OdmSettings
+from servers.database import keep_session
 
 from ._common import Figure, bench_database, print_report, server_process, summarize
 from ._lean import LeanClient
@@ -42,7 +43,7 @@ async def _run(calls: int) -> None:
         env = {"XIOPRO_HOME": str(db.home), "XIOPRO_ODM_DSN": dsn, "XIOPRO_LOG_LEVEL": "WARNING"}
         figures: list[Figure] = []
         async with server_process("servers.odm", env) as url:
-            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, reset=keep_session)  # as odm-mcp's
             raw = await asyncpg.connect(dsn)
             try:
                 services = OdmServices(pool, OdmSettings(), primary_user_id="user-1")

@@ -17,6 +17,7 @@ __all__ = [
     "kind_of_id",
     "subticket_id",
     "task_id",
+    "task_id_sql",
     "ticket_id",
 ]
 
@@ -55,6 +56,12 @@ def task_id(ticket: str, sequence: int) -> str:
     if sequence < 1:
         raise ValueError("task sequences start at 1")
     return f"{ticket}.{sequence:02d}"
+
+
+def task_id_sql(ticket: str, sequence: str) -> str:
+    """The SQL expression of :func:`task_id` over the SQL expressions ``ticket`` and ``sequence``
+    (for statements that number and insert a task at once)."""
+    return f"{ticket} || '.' || lpad(({sequence})::text, greatest(2, length(({sequence})::text)), '0')"
 
 
 def subticket_id(parent: str, index: int) -> str:

@@ -16,7 +16,7 @@ from ..numbering import kind_of_id
 from ..settings import OdmSettings
 from ..store import Tx
 
-__all__ = ["OdmServices", "Work", "dec", "dumps", "jsonish", "need", "transactional"]
+__all__ = ["OdmServices", "Work", "dec", "dumps", "jsonish", "need", "single_statement", "transactional"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,13 +51,29 @@ def transactional(fn: Callable[Concatenate[Work, P], Awaitable[R]]) -> Callable[
     Raises:
         Conflict: the transaction lost to concurrent changes three times in a row.
     """
+    return _retried(fn, explicit=True)
 
+
+def single_statement(fn: Callable[Concatenate[Work, P], Awaitable[R]]) -> Callable[Concatenate[OdmServices, P], Awaitable[R]]:
+    """Like :func:`transactional` for a use case whose writes are one statement (atomic by itself):
+    no BEGIN/COMMIT round trips. Reads after that statement see its result.
+
+    Raises:
+        Conflict: the statement lost to concurrent changes three times in a row.
+    """
+    return _retried(fn, explicit=False)
+
+
+def _retried(fn: Callable[Concatenate[Work, P], Awaitable[R]], *, explicit: bool) -> Callable[Concatenate[OdmServices, P], Awaitable[R]]:
     @functools.wraps(fn)
     async def run(services: OdmServices, *args: P.args, **kwargs: P.kwargs) -> R:
         for attempt in range(1, _RETRIES + 1):
             try:
-                async with services.pool.acquire() as conn, conn.transaction():
-                    return await fn(Work(conn, services), *args, **kwargs)
+                async with services.pool.acquire() as conn:
+                    if not explicit:
+                        return await fn(Work(conn, services), *args, **kwargs)
+                    async with conn.transaction():
+                        return await fn(Work(conn, services), *args, **kwargs)
             except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
                 if attempt == _RETRIES:
                     raise Conflict("the work graph changed concurrently; call again") from None

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import asyncpg
+
 from ..commands import TaskCreate, TaskUpdate
 from ..errors import Conflict, DependencyCycle, InvalidArgument, NotFound
 from ..numbering import task_id
 from ..rules import SPEC_FIELDS, placement
 from ..store import decode_cursor, encode_cursor
 from ..views import Page, TaskBrief, TaskDetail, TaskOut
-from ._core import Work, dec, dumps, need, transactional
+from ._core import OdmServices, Work, dec, dumps, need, single_statement, transactional
 from ._task_moves import TASK, check_claim, place, route_task, task_detail, task_out
 
 __all__ = ["create_task", "get_task", "list_tasks", "update_task"]
@@ -32,14 +34,28 @@ async def _check_deps_exist(w: Work, deps: list[str]) -> None:
         raise NotFound(f"depends_on names no task {', '.join(missing)}; use ids like 1001.01 (list_tasks shows them)")
 
 
-@transactional
-async def create_task(w: Work, cmd: TaskCreate) -> TaskOut:
+async def create_task(services: OdmServices, cmd: TaskCreate) -> TaskOut:
     """Create the next task of a ticket (``<ticket>.NN``), waiting on its dependencies or at its gate.
+
+    A task without dependencies or idempotency key is numbered and inserted by one statement;
+    otherwise the check of its dependencies, the insert, its edges and the key share a transaction.
 
     Raises:
         NotFound: unknown ticket or dependency. Conflict: the ticket is closed.
         IdempotencyMismatch: key reused with other content.
     """
+    if cmd.idempotency_key or cmd.depends_on:
+        return await _create_with_dependencies(services, cmd)
+    return await _create_alone(services, cmd)
+
+
+@single_statement
+async def _create_alone(w: Work, cmd: TaskCreate) -> TaskOut:
+    return await task_out(w, await _insert(w, cmd, []), [])
+
+
+@transactional
+async def _create_with_dependencies(w: Work, cmd: TaskCreate) -> TaskOut:
     if cmd.idempotency_key:
         existing = await w.idempotency.begin("create_task", cmd.idempotency_key, cmd.fingerprint())
         if existing:
@@ -47,30 +63,35 @@ async def create_task(w: Work, cmd: TaskCreate) -> TaskOut:
     deps = _unique(cmd.depends_on)
     if deps:
         await _check_deps_exist(w, deps)
-    ticket = need(await w.tickets.bump(cmd.ticket_id, "task_counter"), "ticket", cmd.ticket_id)
-    number = ticket["task_counter"]
-    if ticket["status"] in _CLOSED_TICKET:
-        raise Conflict(f"ticket {ticket['id']} is {ticket['status_state']}; tasks cannot be added to it "
-                       "(evolve_ticket action=revive reopens a cancelled one)")
-    target = placement(deps_done=not deps or not await w.tasks.any_incomplete(deps),
-                       requires_human=cmd.requires_human, requires_approval=cmd.requires_approval,
-                       paused=ticket["status_state"] == "plan.waiting")
-    assert TASK.route(TASK.initial, target) is not None, target
-    status, state = target.split(".")
-    actor = cmd.actor
-    row = await w.tasks.insert(
-        id=task_id(ticket["id"], number), ticket_id=ticket["id"], project_id=ticket["project_id"],
-        ticket_seq=ticket["seq"], sequence=number, title=cmd.title, objective=cmd.objective,
-        description=cmd.description, requires_human=cmd.requires_human, requires_approval=cmd.requires_approval,
-        acceptance_criteria=list(cmd.acceptance_criteria), priority=cmd.priority, risk_level=cmd.risk_level,
-        execution_mode=cmd.execution_mode, plan_cost=dec(cmd.plan_cost), cost_cap=dec(cmd.cost_cap),
-        plan_duration_minutes=dec(cmd.plan_duration_minutes), status=status, state=state,
-        created_by=actor, updated_by=actor, idempotency_key=cmd.idempotency_key,
-    )
+    row = await _insert(w, cmd, deps)
     await w.tasks.add_dependencies(row["id"], deps)
     if cmd.idempotency_key:
         await w.idempotency.bind("create_task", cmd.idempotency_key, row["id"])
     return await task_out(w, row, sorted(deps))
+
+
+async def _insert(w: Work, cmd: TaskCreate, deps: list[str]) -> asyncpg.Record:
+    """Number and insert the task, placed by its (checked) dependencies, its gates and its ticket."""
+    deps_done = not deps or not await w.tasks.any_incomplete(deps)
+    gates = {"requires_human": cmd.requires_human, "requires_approval": cmd.requires_approval}
+    pair, paused_pair = placement(deps_done=deps_done, **gates), placement(deps_done=deps_done, paused=True, **gates)
+    for target in (pair, paused_pair):
+        assert TASK.route(TASK.initial, target) is not None, target
+    actor = cmd.actor
+    row = await w.tasks.insert_numbered(
+        cmd.ticket_id, closed=_CLOSED_TICKET, pair=pair, paused_pair=paused_pair,
+        title=cmd.title, objective=cmd.objective, description=cmd.description,
+        requires_human=cmd.requires_human, requires_approval=cmd.requires_approval,
+        acceptance_criteria=list(cmd.acceptance_criteria), priority=cmd.priority, risk_level=cmd.risk_level,
+        execution_mode=cmd.execution_mode, plan_cost=dec(cmd.plan_cost), cost_cap=dec(cmd.cost_cap),
+        plan_duration_minutes=dec(cmd.plan_duration_minutes),
+        created_by=actor, updated_by=actor, idempotency_key=cmd.idempotency_key,
+    )
+    if row is None:
+        ticket = need(await w.tickets.get(cmd.ticket_id), "ticket", cmd.ticket_id)
+        raise Conflict(f"ticket {ticket['id']} is {ticket['status_state']}; tasks cannot be added to it "
+                       "(evolve_ticket action=revive reopens a cancelled one)")
+    return row
 
 
 @transactional

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 import asyncpg
+from sqlalchemy.dialects import postgresql
 from sqlmodel import SQLModel
 
-__all__ = ["Store", "writable_columns"]
+__all__ = ["Store", "column_types", "writable_columns"]
 
 
+@cache
+def column_types(model: type[SQLModel]) -> dict[str, str]:
+    """PostgreSQL type of every column of a table model (``{"plan_cost": "NUMERIC", ...}``)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return {c.name: c.type.compile(dialect=postgresql.dialect()) for c in table.columns}
+
+
+@cache
 def writable_columns(model: type[SQLModel]) -> frozenset[str]:
     """Columns of a table model that may be written (not generated, not identity)."""
     table = model.__table__  # type: ignore[attr-defined]
@@ -32,6 +42,12 @@ class Store:
         if unknown:
             raise ValueError(f"{self.table}: not writable: {sorted(unknown)}")
         return columns
+
+    def _typed(self, columns: list[str], first: int) -> str:
+        """``$first::TYPE, ...`` for ``columns``: parameters typed where the statement cannot infer
+        them (an INSERT ... SELECT)."""
+        types = column_types(self.model)
+        return ", ".join(f"${i}::{types[c]}" for i, c in enumerate(columns, start=first))
 
     async def insert(self, **values: Any) -> asyncpg.Record:
         columns = self._checked(values)

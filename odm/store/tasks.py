@@ -7,6 +7,7 @@ from collections import deque
 import asyncpg
 
 from ..models import Task
+from ..numbering import task_id_sql
 from ._base import Store
 
 __all__ = ["TaskStore"]
@@ -39,6 +40,31 @@ class TaskStore(Store):
                    completed_at = CASE WHEN $2 = 'complete' THEN now() ELSE NULL END
                WHERE id = $1 RETURNING *, {_EXPIRED}""",
             key, status, state, clear_claim, activate,
+        )
+
+    async def insert_numbered(self, ticket_id: str, *, closed: tuple[str, ...], pair: str, paused_pair: str,
+                              **values: object) -> asyncpg.Record | None:
+        """Number the ticket's next task (``<ticket>.NN``) and insert it, in one statement.
+
+        The counter bump locks the ticket row until the statement's transaction ends, so numbers
+        have no gaps or duplicates. The task lands in ``pair``, or in ``paused_pair`` while its
+        ticket waits (plan.waiting). None when the ticket is unknown or its status is ``closed``.
+        """
+        columns = self._checked(values)
+        status, state = pair.split(".")
+        paused_status, paused_state = paused_pair.split(".")
+        given = self._typed(columns, 7)
+        return await self.conn.fetchrow(
+            f"""WITH t AS (
+                    UPDATE tickets SET task_counter = task_counter + 1
+                     WHERE id = $1 AND status <> ALL($2::text[])
+                 RETURNING id, project_id, seq, task_counter, status_state = 'plan.waiting' AS paused)
+                INSERT INTO tasks (id, ticket_id, project_id, ticket_seq, sequence, status, state, {', '.join(columns)})
+                SELECT {task_id_sql('t.id', 't.task_counter')}, t.id, t.project_id, t.seq, t.task_counter,
+                       CASE WHEN t.paused THEN $5::text ELSE $3::text END, CASE WHEN t.paused THEN $6::text ELSE $4::text END, {given}
+                  FROM t
+                RETURNING *""",
+            ticket_id, list(closed), status, state, paused_status, paused_state, *values.values(),
         )
 
     async def depends_on(self, key: str) -> list[str]:

@@ -78,6 +78,9 @@ SPEC = ServerSpec(
     register=register,
     services=bus_services(),
     subscriptions=lambda runtime: PgSubscriptionBus(runtime.services),
+    # push never rides inside a tool call: legacy notices use the standalone GET stream and the
+    # 2026-07-28 subscriptions/listen POST streams whatever this says
+    json_response=True,
 )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
-from odm.numbering import FIRST_TICKET, is_historical_ticket_id, kind_of_id, subticket_id, task_id, ticket_id
+from odm.numbering import FIRST_TICKET, is_historical_ticket_id, kind_of_id, subticket_id, task_id, task_id_sql, ticket_id
 
 
 def test_new_tickets_start_at_1001_and_tasks_use_two_digit_dot_notation():
@@ -15,6 +16,17 @@ def test_new_tickets_start_at_1001_and_tasks_use_two_digit_dot_notation():
     assert task_id(subticket_id("1001", 2), 3) == "1001.2.03"
     with pytest.raises(ValueError):
         ticket_id(1000)
+
+
+async def test_the_sql_task_id_expression_spells_ids_exactly_like_task_id(pg_server):
+    cases = [("1001", n) for n in (1, 9, 10, 99, 100, 1000, 12345)] + [("1001.2", 3), ("069", 7)]
+    conn = await asyncpg.connect(pg_server.admin_dsn)
+    try:
+        spelled = await conn.fetch(f"SELECT {task_id_sql('t', 's')} AS id FROM unnest($1::text[], $2::int[]) AS x(t, s)",
+                                   [t for t, _ in cases], [n for _, n in cases])
+    finally:
+        await conn.close()
+    assert [r["id"] for r in spelled] == [task_id(t, n) for t, n in cases]
 
 
 @pytest.mark.parametrize(
