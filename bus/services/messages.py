@@ -14,7 +14,6 @@ from ..domain.messages import (
 from ..errors import InvalidArgument, NotFound
 from ..settings import BusSettings
 from ..store.agents import AgentStore
-from ..store.changes import announce
 from ..store.db import Database
 from ..store.messages import MessageStore
 
@@ -73,7 +72,9 @@ class MessageService:
             InvalidArgument: the addresses name nobody but the sender.
         """
         addressing = parse_addresses(to)
-        async with self.db.transaction() as conn:
+        # reads, then one statement that writes the message, its deliveries and the push notices
+        # (agents and messages are never deleted, so what the reads found still holds at the write)
+        async with self.db.connection() as conn:
             agents = AgentStore(conn)
             known = await agents.existing([from_agent, *addressing.agent_ids])
             if from_agent not in known:
@@ -99,9 +100,9 @@ class MessageService:
                     raise NotFound(f"no message or thread {thread_id}; omit thread_id to start a new thread")
                 thread_id = root
             row = await store.insert(
-                from_agent, list(to), recipients, subject, body, importance, ack_required, thread_id
+                from_agent, list(to), recipients, subject, body, importance, ack_required, thread_id,
+                notices=[uris.inbox(r) for r in recipients],
             )
-            await announce(conn, [uris.inbox(r) for r in recipients])
         return SentMessage(message_id=row["id"], thread_id=row["thread_id"], recipients=recipients, created_at=row["created_at"])
 
     async def fetch_inbox(
@@ -116,15 +117,15 @@ class MessageService:
     ) -> Inbox:
         """Raises: NotFound (unregistered agent), InvalidArgument (foreign cursor)."""
         after = _cursor_int(cursor)
-        async with self.db.transaction() as conn:
-            if not await AgentStore(conn).existing([agent_id]):
-                raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
+        async with self.db.connection() as conn:
             store = MessageStore(conn)
+            unread = await store.recipient(agent_id)
+            if unread is None:
+                raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
             rows = await store.inbox(
                 agent_id, overdue_after_s=self.settings.ack_overdue_after_s, unread_only=unread_only,
                 since=since, after_id=after, limit=limit + 1, mark_read=mark_read,
             )
-            unread = await store.unread_count(agent_id)
         items = [InboxItem(**dict(r)) for r in rows[:limit]]
         more = len(rows) > limit
         return Inbox(agent_id=agent_id, items=items, next_cursor=str(items[-1].id) if more else None, unread_total=unread)
@@ -136,17 +137,18 @@ class MessageService:
             NotFound: a message id was never delivered to ``agent_id``.
         """
         wanted = sorted(set(message_ids))
-        async with self.db.transaction() as conn:
+        async with self.db.connection() as conn:
             store = MessageStore(conn)
-            delivered = await store.deliveries(agent_id, wanted)
-            missing = [m for m in wanted if m not in delivered]
-            if missing:
-                raise NotFound(
-                    f"message {', '.join(map(str, missing))} was not delivered to {agent_id}; "
-                    "acknowledge ids from your own fetch_inbox"
-                )
-            acked = await store.ack(agent_id, [m for m in wanted if not delivered[m]])
-        return AckResult(acked=acked, already_acked=[m for m in wanted if delivered[m]])
+            acked = await store.ack(agent_id, wanted)
+            if len(acked) < len(wanted):  # some were acknowledged before, or never delivered
+                delivered = await store.deliveries(agent_id, wanted)
+                missing = [m for m in wanted if m not in delivered]
+                if missing:
+                    raise NotFound(
+                        f"message {', '.join(map(str, missing))} was not delivered to {agent_id}; "
+                        "acknowledge ids from your own fetch_inbox"
+                    )
+        return AckResult(acked=acked, already_acked=[m for m in wanted if m not in acked])
 
     async def unread_count(self, agent_id: str) -> int:
         async with self.db.read() as conn:

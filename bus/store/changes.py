@@ -12,18 +12,24 @@ from collections.abc import Callable, Iterable
 import anyio
 import asyncpg
 
-__all__ = ["CHANNEL", "ChangeHub", "ChangeListener", "announce"]
+__all__ = ["CHANNEL", "ChangeHub", "ChangeListener", "announce", "notify_sql"]
 
 log = logging.getLogger("xiopro.bus.changes")
 
 CHANNEL = "xiopro_bus_changes"
 
 
+def notify_sql(uris: str) -> str:
+    """A query queueing a notice for each URI of the ``text[]`` expression ``uris`` (so that a
+    statement can write and announce at once; PostgreSQL folds duplicates within one transaction)."""
+    return f"SELECT pg_notify('{CHANNEL}', uri) FROM unnest({uris}) AS uri"
+
+
 async def announce(conn: asyncpg.Connection, uris: Iterable[str]) -> None:
-    """Queue a notice for each URI; PostgreSQL folds duplicates within one transaction."""
+    """Queue a notice for each URI."""
     unique = sorted(set(uris))
     if unique:
-        await conn.execute("SELECT pg_notify($1, uri) FROM unnest($2::text[]) AS uri", CHANNEL, unique)
+        await conn.execute(notify_sql("$1::text[]"), unique)
 
 
 class ChangeListener:

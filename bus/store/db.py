@@ -21,6 +21,13 @@ class Database:
             yield conn
 
     @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection without an explicit transaction: each statement commits by itself (for use
+        cases whose checks are reads and whose write is one statement)."""
+        async with self.pool.acquire() as conn:
+            yield conn
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection for reads (a single statement or a read-only snapshot)."""
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):

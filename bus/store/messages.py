@@ -8,6 +8,7 @@ from datetime import datetime
 import asyncpg
 
 from ..domain.messages import BODY_PREVIEW
+from .changes import notify_sql
 
 __all__ = ["MessageStore"]
 
@@ -36,10 +37,12 @@ class MessageStore:
         importance: str,
         ack_required: bool,
         thread_id: int | None,
+        notices: Sequence[str] = (),
     ) -> asyncpg.Record:
-        """Insert the message and one delivery per recipient; a new thread is rooted at the message."""
+        """Insert the message, one delivery per recipient and the change ``notices``, in one statement;
+        a new thread is rooted at the message."""
         return await self.conn.fetchrow(
-            """
+            f"""
             WITH new AS (SELECT nextval(pg_get_serial_sequence('public.messages', 'id')) AS id),
             message AS (
                 INSERT INTO messages (id, thread_id, from_agent, addressed_to, subject, body, importance, ack_required)
@@ -49,10 +52,12 @@ class MessageStore:
             deliveries AS (
                 INSERT INTO message_deliveries (agent_id, message_id)
                 SELECT r, message.id FROM message, unnest($8::text[]) AS r
-            )
-            SELECT id, thread_id, created_at FROM message
+            ),
+            notified AS ({notify_sql("$9::text[]")})
+            SELECT id, thread_id, created_at FROM message WHERE (SELECT count(*) FROM notified) >= 0
             """,
             thread_id, from_agent, list(addressed_to), subject, body, importance, ack_required, list(recipients),
+            sorted(set(notices)),
         )
 
     async def inbox(
@@ -66,47 +71,61 @@ class MessageStore:
         limit: int,
         mark_read: bool = True,
     ) -> list[asyncpg.Record]:
-        """A page of the inbox, oldest first; marks the page read (first fetch) unless told not to."""
-        rows = await self.conn.fetch(
+        """A page of the inbox, oldest first; marks the page read (first fetch) unless told not to.
+        One statement: the rows show ``read``-state as it was before this fetch."""
+        marking = """,
+            marked AS (
+                UPDATE message_deliveries SET read_at = now()
+                WHERE agent_id = $1 AND message_id IN (SELECT id FROM page) AND read_at IS NULL
+            )""" if mark_read else ""
+        return await self.conn.fetch(
             f"""
-            SELECT {_ITEM}
-            FROM message_deliveries d JOIN messages m ON m.id = d.message_id
-            WHERE d.agent_id = $1
-              AND (NOT $3::boolean OR d.acked_at IS NULL)
-              AND ($4::timestamptz IS NULL OR m.created_at > $4)
-              AND ($5::bigint IS NULL OR d.message_id > $5)
-            ORDER BY d.message_id
-            LIMIT $6
+            WITH page AS (
+                SELECT {_ITEM}
+                FROM message_deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.agent_id = $1
+                  AND (NOT $3::boolean OR d.acked_at IS NULL)
+                  AND ($4::timestamptz IS NULL OR m.created_at > $4)
+                  AND ($5::bigint IS NULL OR d.message_id > $5)
+                ORDER BY d.message_id
+                LIMIT $6
+            ){marking}
+            SELECT * FROM page ORDER BY id
             """,
             agent_id, overdue_after_s, unread_only, since, after_id, limit,
         )
-        if rows and mark_read:
-            await self.conn.execute(
-                "UPDATE message_deliveries SET read_at = now() "
-                "WHERE agent_id = $1 AND message_id = ANY($2::bigint[]) AND read_at IS NULL",
-                agent_id, [r["id"] for r in rows],
-            )
-        return rows
 
     async def unread_count(self, agent_id: str) -> int:
         return await self.conn.fetchval(
             "SELECT count(*) FROM message_deliveries WHERE agent_id = $1 AND acked_at IS NULL", agent_id
         )
 
+    async def recipient(self, agent_id: str) -> int | None:
+        """The unacknowledged count of a registered agent's inbox; None if ``agent_id`` is not registered."""
+        return await self.conn.fetchval(
+            "SELECT (SELECT count(*) FROM message_deliveries WHERE agent_id = $1 AND acked_at IS NULL) "
+            "FROM agent_registry WHERE id = $1",
+            agent_id,
+        )
+
     async def deliveries(self, agent_id: str, message_ids: Sequence[int]) -> dict[int, bool]:
-        """message id -> already acknowledged, for the ids delivered to ``agent_id`` (locked for update)."""
+        """message id -> already acknowledged, for the ids delivered to ``agent_id``."""
         rows = await self.conn.fetch(
             "SELECT message_id, acked_at IS NOT NULL AS acked FROM message_deliveries "
-            "WHERE agent_id = $1 AND message_id = ANY($2::bigint[]) ORDER BY message_id FOR UPDATE",
+            "WHERE agent_id = $1 AND message_id = ANY($2::bigint[]) ORDER BY message_id",
             agent_id, list(message_ids),
         )
         return {r["message_id"]: r["acked"] for r in rows}
 
     async def ack(self, agent_id: str, message_ids: Sequence[int]) -> list[int]:
+        """Acknowledge the (distinct) ``message_ids`` if every one was delivered to ``agent_id``, else
+        none; answers the ids this call acknowledged (not those acknowledged before)."""
         rows = await self.conn.fetch(
             """
             UPDATE message_deliveries SET acked_at = now(), read_at = coalesce(read_at, now())
             WHERE agent_id = $1 AND message_id = ANY($2::bigint[]) AND acked_at IS NULL
+              AND (SELECT count(*) FROM message_deliveries WHERE agent_id = $1 AND message_id = ANY($2::bigint[]))
+                  = cardinality($2::bigint[])
             RETURNING message_id
             """,
             agent_id, list(message_ids),
