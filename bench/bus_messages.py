@@ -54,6 +54,8 @@ async def _run(agents: int, per_agent: int, servers: int, eras: tuple[str, ...],
                                               goal=">= 1000"))
                         figures.append(Figure(f"MCP/HTTP {label}, batch {batch}: tool calls/s", calls, "call/s"))
                         figures.append(Figure(f"MCP/HTTP {label}, batch {batch}: bus-mcp CPU", cpu, "% core"))
+                        figures.append(Figure(f"MCP/HTTP {label}, batch {batch}: bus-mcp CPU per call", cpu * 10 / calls,
+                                              "ms"))
                     figures.append(Figure(f"raw asyncpg, batch {batch}: messages/s", baseline, "msg/s"))
             where = "embedded cluster (unix socket)" if db.embedded else "XIOPRO_BENCH_DSN"
             print_report(
@@ -64,7 +66,8 @@ async def _run(agents: int, per_agent: int, servers: int, eras: tuple[str, ...],
                  "a message counts when its recipient has acknowledged it; ratio = MCP / raw asyncpg, same run",
                  "raw baseline: the same three steps as SQL on 16 asyncpg connections (no MCP, no HTTP, no pydantic)",
                  "bus-mcp CPU = CPU seconds of the server process(es) / wall time (100 = one core busy); on a "
-                 "2-core machine clients, servers and PostgreSQL share the cores"],
+                 "2-core machine clients, servers and PostgreSQL share the cores; CPU per call = what one tool call "
+                 "costs the server (steadier than rates on a noisy machine)"],
             )
         finally:
             await db.drop(bus_dsn)
