@@ -40,9 +40,15 @@ def safe_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))) if parts.hostname else url
 
 
-def _reason(exc: BaseException) -> str:
+def _innermost(exc: BaseException) -> BaseException:
+    """The first leaf of an exception group (the SDK client's task groups wrap what its body raised)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
+    return exc
+
+
+def _reason(exc: BaseException) -> str:
+    exc = _innermost(exc)
     text = (str(exc).strip().splitlines() or [""])[0][:200]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -66,6 +72,22 @@ class OdmSession:
             return json.loads(result.contents[0].text)
         except Exception as exc:  # noqa: BLE001 - any failure of the peer is "unavailable" to the Bus
             raise OdmUnavailable(f"reading {uri.split('?')[0]} from the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
+
+    async def call_tool(self, tool: str, **arguments: Any) -> dict[str, Any]:
+        """The structured answer of the ODM tool ``tool``.
+
+        Raises:
+            OdmUnavailable: the call failed, timed out or answered an error (its ``[code] message`` kept).
+        """
+        try:
+            with anyio.fail_after(self._timeout_s):
+                result = await self._client.call_tool(tool, arguments)
+        except Exception as exc:  # noqa: BLE001 - any failure of the peer is "unavailable" to the Bus
+            raise OdmUnavailable(f"calling {tool} on the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
+        if result.is_error:
+            text = " ".join(getattr(c, "text", "") for c in result.content).strip()[:300]
+            raise OdmUnavailable(f"{tool} on the ODM at {safe_url(self.url)} answered: {text or 'an error'}")
+        return result.structured_content or {}
 
     async def feed(self, feed: str, **filters: str | int) -> list[dict[str, Any]]:
         """Every item of ``odm://feeds/<feed>`` matching ``filters`` (all pages).
@@ -109,6 +131,8 @@ async def open_odm(url: str, timeout_s: float) -> AsyncIterator[OdmSession]:
                 ready = True
                 yield OdmSession(client, url, frozenset(t.uri_template for t in listed.resource_templates), timeout_s)
         except Exception as exc:  # noqa: BLE001 - before the session is up, any failure means "unreachable"
+            if isinstance(inner := _innermost(exc), OdmUnavailable):
+                raise inner from None  # what a session call raised, out of the client's task groups
             if ready:
                 raise
             raise OdmUnavailable(f"the ODM at {safe_url(url)} is unreachable ({_reason(exc)})") from None

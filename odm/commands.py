@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .types import (
-    AgentId, Allocation, Cost, EvolutionAction, ExecutionMode, HostRole, HostStatus, IdeaSource, IdemKey,
+    DEFAULT_LEASE_SECONDS, AgentId, Allocation, Cost, EvolutionAction, ExecutionMode, HostRole, HostStatus, IdeaSource, IdemKey,
     InitiatedBy, Kind, LeaseSeconds, LifecyclePhase, LongText, Minutes, Name, NotificationChannel, Priority, Ref,
     ReviewCycle, ShortText, SourceChannel, Tag, Tags, ThreadType, Title, UserRole,
 )
@@ -169,7 +169,7 @@ class Transition(Command):
 class NextTask(Command):
     agent_id: AgentId
     project_id: Ref | None = None
-    lease_seconds: LeaseSeconds = 300
+    lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
 
 
 class SplitPart(Command):

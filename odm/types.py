@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 
 __all__ = [
     "AgentId", "Allocation", "Cost", "EvolutionAction", "ExecutionMode", "HostRole", "HostStatus", "IdeaSource",
-    "IdemKey", "InitiatedBy", "Kind", "LeaseSeconds", "Limit", "LifecyclePhase", "LongText", "Minutes", "Name",
+    "DEFAULT_LEASE_SECONDS", "IdemKey", "InitiatedBy", "Kind", "LeaseSeconds", "Limit", "LifecyclePhase", "LongText", "Minutes", "Name",
     "NotificationChannel", "Priority", "Ref", "ReviewCycle", "ShortText", "SourceChannel", "Tag", "Tags",
     "ThreadType", "Title", "UserRole",
 ]
@@ -44,3 +44,4 @@ Cost = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Minutes = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Limit = Annotated[int, Field(ge=1, le=200)]
 LeaseSeconds = Annotated[int, Field(ge=5, le=86400)]
+DEFAULT_LEASE_SECONDS = 300  # a claim's lease when nobody says otherwise

@@ -141,8 +141,9 @@ async def assign_task(ctx: Context, id: Ref, agent_id: AgentId, claim_token: int
 
 
 @tools.tool(CLAIMS, title="Renew claims", read_only=False, destructive=False, idempotent=True, open_world=False)
-async def renew_claims(ctx: Context, agent_id: AgentId, lease_seconds: LeaseSeconds = 300) -> Claims:
-    """Extend the leases of every live claim an agent holds (a heartbeat). Returns the renewed task ids."""
+async def renew_claims(ctx: Context, agent_id: AgentId, lease_seconds: LeaseSeconds | None = None) -> Claims:
+    """Extend the leases of every live claim an agent holds (a heartbeat; bus-mcp calls it when the agent
+    heartbeats with in_flight work). lease_seconds null = each claim by its own lease. Returns the renewed task ids."""
     renewed = await claims.renew_claims(services(ctx), agent_id, lease_seconds)
     return Claims(agent_id=agent_id, task_ids=[r["id"] for r in renewed])
 

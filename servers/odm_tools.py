@@ -10,7 +10,7 @@ from pydantic import Field
 from odm.commands import EvolveTicket, NextTask, ProjectCreate, SplitPart, TaskCreate, TaskUpdate, TicketCreate, Transition
 from odm.services import OdmServices, evolution, projects, reads, tasks, tickets, transitions
 from odm.services import claims as claim_service
-from odm.types import (AgentId, Cost, EvolutionAction, IdemKey, InitiatedBy, Kind, LeaseSeconds, Limit, LongText, Minutes,
+from odm.types import (DEFAULT_LEASE_SECONDS, AgentId, Cost, EvolutionAction, IdemKey, InitiatedBy, Kind, LeaseSeconds, Limit, LongText, Minutes,
                        Name, Priority, Ref, ShortText, Title)
 from odm.views import EvolutionResult, NextTaskOut, Page, ProjectRef, SearchHit, TaskOut, TicketRef, TransitionOut
 
@@ -104,7 +104,7 @@ async def transition(ctx: Context, kind: Kind, id: Ref, status: Ref, state: Ref 
 
 @tools.tool(title="Claim next task", read_only=False, destructive=False, idempotent=False, open_world=False)
 async def next_task(ctx: Context, agent_id: AgentId, project_id: Ref | None = None,
-                    lease_seconds: LeaseSeconds = 300) -> NextTaskOut:
+                    lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS) -> NextTaskOut:
     """Claim the best ready task (by priority, then sequence), or renew the one you hold. Keep claim_token
     for writes; call again before the lease ends. task null = nothing ready (note says why)."""
     return await claim_service.next_task(services(ctx), NextTask(**given(

@@ -16,6 +16,7 @@ from mcp import Client
 from servers.app import ServerSpec, build_server, open_runtime
 from servers.embedded import EmbeddedCluster
 from servers.settings import SuiteSettings
+from tests.support.net import free_port
 from tests.support.pg import TestPostgres, external_dsn
 
 _OWN_BASETEMP = pytest.StashKey[str]()
@@ -78,6 +79,8 @@ async def suite_settings(pg: TestPostgres, tmp_path: Path) -> SuiteSettings:
         home=tmp_path / "home",
         bus_dsn=pg.dsn(pg.new_name("bus")),
         odm_dsn=pg.dsn(pg.new_name("odm")),
+        # never the default :8702, where a developer's own `xeroctl up` may be serving
+        odm_url=f"http://127.0.0.1:{free_port()}/mcp",
         log_level="WARNING",
     )
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import asyncpg
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..domain import uris
 from ..domain.agents import Agent, AgentStatus, ReportedStatus, liveness
 from ..errors import NotFound
+from ..odm_client import OdmUnavailable, open_odm
 from ..settings import BusSettings
 from ..store.agents import AgentStore
 from ..store.changes import announce
@@ -17,6 +19,8 @@ from ..store.db import Database
 from ..store.messages import MessageStore
 
 __all__ = ["AgentService", "Liveness"]
+
+log = logging.getLogger("xiopro.bus.agents")
 
 
 class Liveness(BaseModel):
@@ -26,12 +30,16 @@ class Liveness(BaseModel):
     previous_status: str | None
     heartbeat_within_s: float
     unread_messages: int
+    odm_claims_renewed: list[str] | None = Field(
+        default=None, description="ODM tasks whose claim this heartbeat renewed (asked when in_flight is not empty)")
+    odm_note: str | None = Field(default=None, description="why the ODM claims could not be renewed")
 
 
 class AgentService:
-    def __init__(self, db: Database, settings: BusSettings) -> None:
+    def __init__(self, db: Database, settings: BusSettings, odm_url: str | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.odm_url = odm_url
 
     def to_agent(self, row: asyncpg.Record, now) -> Agent:
         return Agent(
@@ -89,13 +97,30 @@ class AgentService:
             if before != after:
                 await announce(conn, [uris.AGENTS, uris.agent(agent_id)])
             unread = await MessageStore(conn).unread_count(agent_id)
+        renewed, odm_note = None, None
+        if in_flight and status == "online" and self.odm_url is not None:
+            renewed, odm_note = await self._renew_odm_claims(agent_id)
         return Liveness(
             agent_id=agent_id,
             status=after,
             previous_status=before,
             heartbeat_within_s=self.settings.stale_after_s,
             unread_messages=unread,
+            odm_claims_renewed=renewed,
+            odm_note=odm_note,
         )
+
+    async def _renew_odm_claims(self, agent_id: str) -> tuple[list[str] | None, str | None]:
+        """Renew the agent's ODM claims (each by its own lease) through the ODM API: the DESIGN's
+        "lease renewed by the agent's Bus heartbeat". An unreachable ODM never fails the heartbeat."""
+        assert self.odm_url is not None
+        try:
+            async with open_odm(self.odm_url, self.settings.odm_timeout_s) as odm:
+                answer = await odm.call_tool("renew_claims", agent_id=agent_id)
+        except OdmUnavailable as exc:
+            log.warning("heartbeat of %s did not renew its ODM claims: %s", agent_id, exc)
+            return None, f"{exc}; call next_task to renew the claim you hold"
+        return [str(t) for t in answer.get("task_ids", [])], None
 
     async def get(self, agent_id: str) -> Agent:
         """Raises: NotFound."""

@@ -93,7 +93,7 @@ async def open_services(
             changes=hub,
             background=tg,
             push=UriSubscriptions(hub, tg),
-            agents=AgentService(db, settings),
+            agents=AgentService(db, settings, odm_url),
             leases=leases,
             messages=MessageService(db, settings),
             events=events,

@@ -64,8 +64,9 @@ async def _nothing(w: Work, cmd: NextTask) -> NextTaskOut:
 
 
 @transactional
-async def renew_claims(w: Work, agent_id: str, lease_seconds: int) -> list[dict]:
-    """Extend every live claim of ``agent_id`` (what a heartbeat does); returns id, token and new expiry."""
+async def renew_claims(w: Work, agent_id: str, lease_seconds: int | None = None) -> list[dict]:
+    """Extend every live claim of ``agent_id`` (what a heartbeat does) by ``lease_seconds``, or by each
+    claim's own lease; returns id, token and new expiry."""
     return [dict(r) for r in await w.claims.renew(agent_id, lease_seconds)]
 
 

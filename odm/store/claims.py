@@ -11,6 +11,7 @@ import asyncpg
 
 from ..lifecycles import LIFECYCLES
 from ..models import CLAIMABLE_PREDICATE
+from ..types import DEFAULT_LEASE_SECONDS
 from ._base import Store
 
 __all__ = ["CLAIMED", "ClaimStore", "RELEASED", "TICKET_STARTABLE"]
@@ -87,12 +88,15 @@ class ClaimStore(Store):
         )
         return [r["id"] for r in rows]
 
-    async def renew(self, agent_id: str, lease_seconds: int) -> list[asyncpg.Record]:
+    async def renew(self, agent_id: str, lease_seconds: int | None) -> list[asyncpg.Record]:
+        """Extend the live claims of ``agent_id`` by ``lease_seconds`` (None: each by its own lease)."""
         return await self.conn.fetch(
-            f"""UPDATE tasks SET claim_expires_at = now() + make_interval(secs => $2), lease_seconds = $2, updated_at = now()
+            f"""UPDATE tasks SET lease_seconds = coalesce($2, lease_seconds, {DEFAULT_LEASE_SECONDS}),
+                       claim_expires_at = now() + make_interval(secs => coalesce($2, lease_seconds, {DEFAULT_LEASE_SECONDS})),
+                       updated_at = now()
                 WHERE claimed_by = $1 AND status_state = '{CLAIMED}' AND claim_expires_at > now()
                 RETURNING id, claim_token, claim_expires_at""",
-            agent_id, float(lease_seconds),
+            agent_id, None if lease_seconds is None else int(lease_seconds),
         )
 
     async def held_by(self, agent_id: str) -> list[asyncpg.Record]:

@@ -42,7 +42,8 @@ async def heartbeat(
     in_flight: Annotated[list[WorkItem], Field(max_length=100)] = [],  # noqa: B006
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None,
 ) -> Liveness:
-    """Say you are alive (in_flight: ids of work in progress); silence makes you stale, then offline.
+    """Say you are alive (in_flight: ids of work in progress; with any, your ODM task claims are renewed too);
+    silence makes you stale, then offline.
 
     status="error" (with a note) when you cannot work: a human gets a todo. Errors: [not_found].
     """

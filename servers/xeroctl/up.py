@@ -34,6 +34,7 @@ class _Service:
     module: str
     flag: str
     port: int
+    args: tuple[str, ...] = ()
 
     def url(self, host: str) -> str:
         return f"http://{host}:{self.port}/mcp"
@@ -52,7 +53,8 @@ def up(host: str, bus_port: int, odm_port: int, xem_port: int, router_port: int,
     Ctrl-C or SIGTERM stops everything it started."""
     services = (
         _Service("bus-mcp", "servers.bus", "--bus-port", bus_port),
-        _Service("odm-mcp", "servers.odm", "--odm-port", odm_port),
+        # claims: bus-mcp renews an agent's ODM claims when it heartbeats with work in flight
+        _Service("odm-mcp", "servers.odm", "--odm-port", odm_port, ("--toolsets", "claims")),
         _Service("xem-mcp", "servers.xem", "--xem-port", xem_port),
         _Service("xem-router", "servers.xem_router", "--router-port", router_port),
     )
@@ -153,7 +155,7 @@ async def _run_suite(
 def _argv(service: _Service, host: str) -> list[str]:
     if service.name == "xem-router":
         return [sys.executable, "-m", service.module, "--bind", f"tcp://{host}:{service.port}"]
-    return [sys.executable, "-m", service.module, "--http", f"{host}:{service.port}"]
+    return [sys.executable, "-m", service.module, "--http", f"{host}:{service.port}", *service.args]
 
 
 def _print_ready(settings: SuiteSettings, host: str, services: tuple[_Service, ...], elapsed: float) -> None:

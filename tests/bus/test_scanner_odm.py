@@ -9,8 +9,10 @@ from contextlib import AsyncExitStack
 import anyio
 
 import bus.odm_client
+from servers import bus as bus_server
 from tests.bus.fake_odm import fake_odm
 from tests.bus.support import bus_client, call, sql
+from tests.support.http import serve_http
 
 OPS = "ops,alerts"
 
@@ -153,3 +155,11 @@ async def test_my_work_without_the_odm_still_answers_the_bus_part(suite_settings
     assert work["odm_available"] is False and "is unreachable" in work["odm_reason"]
     assert work["tasks"] == [] and work["unread_messages"] == 0
     assert missing.is_error and missing.content[0].text.startswith("[not_found] agent 404 is not registered")
+
+
+async def test_my_work_from_a_server_that_is_no_odm_says_why_instead_of_failing(suite_settings):
+    async with serve_http(bus_server.SPEC, suite_settings) as not_an_odm:  # an MCP server without odm://feeds/tasks
+        async with bus_client(_with_odm(suite_settings, not_an_odm), toolsets=OPS) as client:
+            await call(client, "register_agent", agent_id="002", role="coder")
+            work = await call(client, "my_work", agent_id="002")
+    assert work["odm_available"] is False and "does not offer odm://feeds/tasks" in work["odm_reason"]

@@ -139,3 +139,19 @@ async def test_released_claims_return_running_tasks_to_ready_and_renewal_extends
     assert renewed["task_ids"] == [claim["task"]["id"]] and released["task_ids"] == [claim["task"]["id"]]
     assert again["task"]["id"] == claim["task"]["id"] and again["claim_token"] > claim["claim_token"]
 
+
+
+async def test_renewal_without_a_lease_length_extends_each_claim_by_its_own_lease(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings, toolsets="claims") as client:
+        project = await call(client, "create_project", name="P")
+        ticket = await call(client, "create_ticket", project_id=project["id"], title="T")
+        await call(client, "create_task", ticket_id=ticket["id"], title="t", objective="o")
+        await call(client, "next_task", agent_id="a", lease_seconds=3600)
+        renewed = await call(client, "renew_claims", agent_id="a")
+    conn = await asyncpg.connect(odm_settings.odm_dsn)
+    try:
+        row = await conn.fetchrow("SELECT lease_seconds, extract(epoch FROM claim_expires_at - now()) AS left_s FROM tasks")
+    finally:
+        await conn.close()
+    assert renewed["task_ids"] == ["1001.01"]
+    assert row["lease_seconds"] == 3600 and 3000 < row["left_s"] <= 3600
