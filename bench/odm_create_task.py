@@ -64,8 +64,8 @@ async def _run(calls: int) -> None:
         where = "embedded cluster (unix socket)" if db.embedded else "XIOPRO_BENCH_DSN"
         print_report(f"odm create_task: {calls} sequential calls per layer, interleaved, PostgreSQL = {where}", figures,
                      ["ratio = layer / raw INSERT (same columns and values, autocommit) in the same run",
-                      "create_task = one transaction: lock+number the ticket's next task, insert, place it by its "
-                      "dependencies and gates"])
+                      "create_task here (no dependencies, no idempotency key) = one statement: lock+number the "
+                      "ticket's next task and insert it, placed by its gates and its ticket's state"])
         await db.drop(dsn)
 
 
