@@ -119,7 +119,7 @@ class MessageService:
         after = _cursor_int(cursor)
         async with self.db.connection() as conn:
             store = MessageStore(conn)
-            unread = await store.recipient(agent_id)
+            unread = await store.unacked_if_registered(agent_id)
             if unread is None:
                 raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
             rows = await store.inbox(

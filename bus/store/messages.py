@@ -53,7 +53,7 @@ class MessageStore:
                 INSERT INTO message_deliveries (agent_id, message_id)
                 SELECT r, message.id FROM message, unnest($8::text[]) AS r
             ),
-            notified AS ({notify_sql("$9::text[]")})
+            notified AS ({notify_sql("$9::text[]")})  -- a SELECT CTE runs only when referenced, as below
             SELECT id, thread_id, created_at FROM message WHERE (SELECT count(*) FROM notified) >= 0
             """,
             thread_id, from_agent, list(addressed_to), subject, body, importance, ack_required, list(recipients),
@@ -71,8 +71,8 @@ class MessageStore:
         limit: int,
         mark_read: bool = True,
     ) -> list[asyncpg.Record]:
-        """A page of the inbox, oldest first; marks the page read (first fetch) unless told not to.
-        One statement: the rows show ``read``-state as it was before this fetch."""
+        """A page of the inbox, oldest first; marks the page read (first fetch) unless told not to
+        (one statement either way)."""
         marking = """,
             marked AS (
                 UPDATE message_deliveries SET read_at = now()
@@ -100,7 +100,7 @@ class MessageStore:
             "SELECT count(*) FROM message_deliveries WHERE agent_id = $1 AND acked_at IS NULL", agent_id
         )
 
-    async def recipient(self, agent_id: str) -> int | None:
+    async def unacked_if_registered(self, agent_id: str) -> int | None:
         """The unacknowledged count of a registered agent's inbox; None if ``agent_id`` is not registered."""
         return await self.conn.fetchval(
             "SELECT (SELECT count(*) FROM message_deliveries WHERE agent_id = $1 AND acked_at IS NULL) "

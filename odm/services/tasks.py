@@ -9,7 +9,6 @@ import asyncpg
 
 from ..commands import TaskCreate, TaskUpdate
 from ..errors import Conflict, DependencyCycle, InvalidArgument, NotFound
-from ..numbering import task_id
 from ..rules import SPEC_FIELDS, placement
 from ..store import decode_cursor, encode_cursor
 from ..views import Page, TaskBrief, TaskDetail, TaskOut
@@ -45,7 +44,7 @@ async def create_task(services: OdmServices, cmd: TaskCreate) -> TaskOut:
         IdempotencyMismatch: key reused with other content.
     """
     if cmd.idempotency_key or cmd.depends_on:
-        return await _create_with_dependencies(services, cmd)
+        return await _create_in_transaction(services, cmd)
     return await _create_alone(services, cmd)
 
 
@@ -55,7 +54,7 @@ async def _create_alone(w: Work, cmd: TaskCreate) -> TaskOut:
 
 
 @transactional
-async def _create_with_dependencies(w: Work, cmd: TaskCreate) -> TaskOut:
+async def _create_in_transaction(w: Work, cmd: TaskCreate) -> TaskOut:
     if cmd.idempotency_key:
         existing = await w.idempotency.begin("create_task", cmd.idempotency_key, cmd.fingerprint())
         if existing:
