@@ -41,12 +41,13 @@ class Figure:
     goal: str = ""
 
 
-def summarize(name: str, samples_s: Sequence[float], baseline_s: Sequence[float] | None = None) -> list[Figure]:
+def summarize(name: str, samples_s: Sequence[float], baseline_s: Sequence[float] | None = None, *,
+              p50_goal: str = "") -> list[Figure]:
     """p50 and p99 figures in milliseconds, each with its baseline percentile when given."""
     out = []
     for q in (50, 99):
         base = percentile(baseline_s, q) * 1000 if baseline_s else None
-        out.append(Figure(f"{name} p{q}", percentile(samples_s, q) * 1000, "ms", base))
+        out.append(Figure(f"{name} p{q}", percentile(samples_s, q) * 1000, "ms", base, goal=p50_goal if q == 50 else ""))
     return out
 
 

@@ -20,7 +20,7 @@ from odm.commands import TaskCreate
 from odm.services import OdmServices
 from odm.services import tasks as task_service
 from odm.settings import OdmSettings
-from servers.database import keep_session
+from servers.database import Target, open_pool
 
 from ._common import Figure, bench_database, print_report, server_process, summarize
 from ._lean import LeanClient
@@ -43,7 +43,7 @@ async def _run(calls: int) -> None:
         env = {"XIOPRO_HOME": str(db.home), "XIOPRO_ODM_DSN": dsn, "XIOPRO_LOG_LEVEL": "WARNING"}
         figures: list[Figure] = []
         async with server_process("servers.odm", env) as url:
-            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, reset=keep_session)  # as odm-mcp's
+            pool = await open_pool(Target("odm", dsn, embedded=db.embedded), max_size=2)  # odm-mcp's kind of pool
             raw = await asyncpg.connect(dsn)
             try:
                 services = OdmServices(pool, OdmSettings(), primary_user_id="user-1")
@@ -52,15 +52,13 @@ async def _run(calls: int) -> None:
                         samples = await _interleaved(client, services, raw, calls)
                     base = samples["raw"]
                     label = "2026-07-28, minimal client" if era == "lean" else era
-                    figures += summarize(f"MCP/HTTP create_task ({label})", samples["mcp"], base)
+                    figures += summarize(f"MCP/HTTP create_task ({label})", samples["mcp"], base, p50_goal="<= 4x")
                     figures += summarize(f"MCP/HTTP health ({label})", samples["health"], base)
                 figures += summarize("service create_task in-process (no MCP)", samples["service"], base)
                 figures += summarize("raw asyncpg INSERT of the same row", base)
             finally:
                 await raw.close()
                 await pool.close()
-        for i in (0, 4, 8):  # the create_task p50 rows
-            figures[i] = Figure(figures[i].name, figures[i].value, "ms", figures[i].baseline, goal="<= 4x")
         where = "embedded cluster (unix socket)" if db.embedded else "XIOPRO_BENCH_DSN"
         print_report(f"odm create_task: {calls} sequential calls per layer, interleaved, PostgreSQL = {where}", figures,
                      ["ratio = layer / raw INSERT (same columns and values, autocommit) in the same run",

@@ -25,7 +25,7 @@ from odm.services import OdmServices
 from odm.services import claims as claim_service
 from odm.settings import OdmSettings
 from odm.store.claims import ClaimStore
-from servers.database import Target, keep_session, prepare_database
+from servers.database import Target, open_pool, prepare_database
 
 from ._common import Figure, bench_database, percentile, print_report, server_process
 from ._lean import LeanClient
@@ -100,8 +100,8 @@ async def _measure(layer: str, dsn: str, db, claims: int, rate: float) -> list[t
                     raise RuntimeError(f"no claim: {str(result)[:300]}")
 
             return [await run(claim_once, "s", False), await run(claim_once, "p", True)]
-    # the servers' pool settings (no reset statement on release) for both layers
-    pool = await asyncpg.create_pool(dsn, min_size=WORKERS, max_size=WORKERS, reset=keep_session)
+    # the servers' kind of pool (no reset statement on release) for both layers
+    pool = await open_pool(Target("odm", dsn, embedded=db.embedded), min_size=WORKERS, max_size=WORKERS)
     try:
         if layer == "service":
             services = OdmServices(pool, OdmSettings(), primary_user_id="user-1")

@@ -17,7 +17,7 @@ from .errors import StartupError
 from .migrations import MigrationStatus, migrator_for
 from .settings import SuiteSettings
 
-__all__ = ["Target", "connect", "connect_admin", "database_target", "describe", "ensure_database", "keep_session", "open_pool", "prepare_database", "read_status"]
+__all__ = ["Target", "connect", "connect_admin", "database_target", "describe", "ensure_database", "open_pool", "prepare_database", "read_status"]
 
 log = logging.getLogger("xiopro.database")
 
@@ -174,7 +174,7 @@ async def read_status(target: Target) -> MigrationStatus | None:
         await conn.close()
 
 
-async def keep_session(conn: asyncpg.Connection) -> None:
+async def _keep_session(conn: asyncpg.Connection) -> None:
     """Pool ``reset`` that sends nothing: one round trip less per pooled use.
 
     asyncpg still rolls back a transaction left open and drops listeners when a connection comes
@@ -189,7 +189,7 @@ async def open_pool(target: Target, *, min_size: int = 1, max_size: int = 10) ->
     """A connection pool on the target (connections are checked on first use)."""
     try:
         return await asyncpg.create_pool(target.dsn, min_size=min_size, max_size=max_size, timeout=_CONNECT_TIMEOUT_S,
-                                         reset=keep_session)
+                                         reset=_keep_session)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise StartupError(
             "unavailable", f"cannot open a pool on {target.where} ({_first_line(exc)}); fix {target.source}"
