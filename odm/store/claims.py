@@ -30,6 +30,11 @@ _SNAPSHOT = """jsonb_build_object('spec_version', t.spec_version, 'title', t.tit
     'description', t.description, 'acceptance_criteria', to_jsonb(t.acceptance_criteria), 'agent_id', $1::text,
     'taken_at', now())"""
 
+# A live claim of the caller, found by claimer only: ``claim_expires_at`` stays inside an expression so that
+# no plan can walk every live claim through the expiry index instead (PostgreSQL's cached generic plan did,
+# once claims were spread over many agents: a test keeps it out).
+_LIVE_CLAIM_OF_1 = f"claimed_by = $1 AND status_state = '{CLAIMED}' AND claim_expires_at - now() > interval '0'"
+
 _DEPS = "ARRAY(SELECT d.depends_on_id FROM task_dependencies d WHERE d.task_id = {t}.id ORDER BY 1)"
 
 
@@ -39,7 +44,7 @@ def _claim_sql(with_project: bool) -> str:
     return f"""
     WITH renewed AS (
         UPDATE tasks SET claim_expires_at = now() + make_interval(secs => $3), lease_seconds = $3, updated_at = now()
-        WHERE claimed_by = $1 AND status_state = '{CLAIMED}' AND claim_expires_at > now() {scope}
+        WHERE {_LIVE_CLAIM_OF_1} {scope}
         RETURNING *
     ), candidate AS (
         SELECT t.id FROM tasks t
@@ -73,10 +78,14 @@ _CLAIM_ANY, _CLAIM_IN_PROJECT = _claim_sql(False), _claim_sql(True)
 
 
 class ClaimStore(Store):
+    @staticmethod
+    def claim_statement(project_id: str | None) -> str:
+        """The claim-or-renew SQL; parameters: agent id, project id, lease seconds."""
+        return _CLAIM_IN_PROJECT if project_id is not None else _CLAIM_ANY
+
     async def claim_or_renew(self, agent_id: str, project_id: str | None, lease_seconds: int) -> list[asyncpg.Record]:
         """Renew the agent's live claims (in scope); if it has none, claim the best claimable task."""
-        sql = _CLAIM_IN_PROJECT if project_id is not None else _CLAIM_ANY
-        return await self.conn.fetch(sql, agent_id, project_id, float(lease_seconds))
+        return await self.conn.fetch(self.claim_statement(project_id), agent_id, project_id, float(lease_seconds))
 
     async def sweep_expired(self) -> list[str]:
         """Return tasks whose lease ran out to ready (their last token stays, so it is stale)."""
@@ -94,7 +103,7 @@ class ClaimStore(Store):
             f"""UPDATE tasks SET lease_seconds = coalesce($2, lease_seconds, {DEFAULT_LEASE_SECONDS}),
                        claim_expires_at = now() + make_interval(secs => coalesce($2, lease_seconds, {DEFAULT_LEASE_SECONDS})),
                        updated_at = now()
-                WHERE claimed_by = $1 AND status_state = '{CLAIMED}' AND claim_expires_at > now()
+                WHERE {_LIVE_CLAIM_OF_1}
                 RETURNING id, claim_token, claim_expires_at""",
             agent_id, None if lease_seconds is None else int(lease_seconds),
         )

@@ -6,6 +6,7 @@ import anyio
 import asyncpg
 from mcp import Client
 
+from odm.store.claims import ClaimStore
 from servers import odm
 from tests.conftest import connect_client
 from tests.support.http import serve_http
@@ -155,3 +156,36 @@ async def test_renewal_without_a_lease_length_extends_each_claim_by_its_own_leas
         await conn.close()
     assert renewed["task_ids"] == ["1001.01"]
     assert row["lease_seconds"] == 3600 and 3000 < row["left_s"] <= 3600
+
+
+
+async def test_the_cached_generic_claim_plan_looks_up_the_callers_claims_by_claimer_not_by_expiry(odm_settings):
+    """PostgreSQL switches a prepared statement to its generic plan after five runs. With live claims spread
+    over many agents, that plan once found the caller's claims by walking every live claim through the
+    expiry index (6 ms a claim with 10k live claims instead of under 2)."""
+    conn = await asyncpg.connect(odm_settings.odm_dsn)
+    try:
+        await conn.execute("""
+            INSERT INTO projects (name, status, state) VALUES ('p', 'execute', 'active');
+            INSERT INTO tickets (id, project_id, title, status, state) VALUES ('1001', 'proj-1', 't', 'execute', 'active');
+            INSERT INTO tasks (id, ticket_id, project_id, ticket_seq, sequence, title, objective, status, state,
+                               claimed_by, claim_token, claim_expires_at)
+                SELECT '1001.' || lpad(s::text, 5, '0'), '1001', 'proj-1', 1, s, 't', 'o',
+                       CASE s % 10 WHEN 0 THEN 'ready' WHEN 1 THEN 'plan' WHEN 2 THEN 'execute' ELSE 'complete' END,
+                       CASE s % 10 WHEN 0 THEN 'ready' WHEN 1 THEN 'queued' WHEN 2 THEN 'active' ELSE 'completed' END,
+                       CASE WHEN s % 10 = 2 THEN 'agent-' || s % 997 END, CASE WHEN s % 10 = 2 THEN s END,
+                       CASE WHEN s % 10 = 2 THEN now() + interval '1 day' END
+                FROM generate_series(1, 50000) s;
+            ANALYZE tasks;
+            SET plan_cache_mode = force_generic_plan;
+        """)
+        plans = {}
+        for name, project in (("any", None), ("in_project", "proj-1")):
+            await conn.execute(f"PREPARE claim_{name}(text, text, float8) AS {ClaimStore.claim_statement(project)}")
+            rows = await conn.fetch(f"EXPLAIN EXECUTE claim_{name}('agent-1', {'NULL' if project is None else repr(project)}, 300)")
+            plans[name] = "\n".join(r[0] for r in rows)
+    finally:
+        await conn.close()
+    for name, plan in plans.items():
+        renewal = plan.split("CTE candidate")[0]
+        assert "tasks_claimed_by" in renewal and "tasks_claim_expiry" not in renewal, f"{name}:\n{plan}"
