@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from ..domain import uris
 from ..domain.messages import (
-    AckResult, Inbox, InboxItem, Message, Receipt, SentMessage, ThreadItem, expand, parse_addresses,
+    AckResult, Addressing, Inbox, InboxItem, Message, Receipt, SentMessage, ThreadItem, expand, parse_addresses,
 )
-from ..errors import InvalidArgument, NotFound
+from ..errors import Conflict, InvalidArgument, NotFound
 from ..settings import BusSettings
 from ..store.agents import AgentStore
 from ..store.db import Database
@@ -72,38 +72,54 @@ class MessageService:
             InvalidArgument: the addresses name nobody but the sender.
         """
         addressing = parse_addresses(to)
-        # reads, then one statement that writes the message, its deliveries and the push notices
-        # (agents and messages are never deleted, so what the reads found still holds at the write)
         async with self.db.connection() as conn:
-            agents = AgentStore(conn)
-            known = await agents.existing([from_agent, *addressing.agent_ids])
-            if from_agent not in known:
-                raise NotFound(f"sender {from_agent} is not registered; call register_agent first")
-            missing = [a for a in addressing.agent_ids if a not in known]
-            if missing:
-                raise NotFound(
-                    f"no registered agent {', '.join(missing)}; read bus://agents for agent ids, "
-                    "or address role:<role> or *"
-                )
-            by_role = {role: await agents.ids_with_role(role) for role in addressing.roles}
-            empty = [role for role, ids in by_role.items() if not ids]
-            if empty:
-                raise NotFound(f"no registered agent has role {', '.join(empty)}; read bus://agents for the roles")
-            registered = await agents.all_ids() if addressing.everyone else []
-            recipients = expand(addressing, from_agent, registered, by_role)
-            if not recipients:
-                raise InvalidArgument("the addresses name no agent but the sender; address another agent, a role or *")
             store = MessageStore(conn)
-            if thread_id is not None:
-                root = await store.thread_of(thread_id)
-                if root is None:
+            row = None
+            if not addressing.roles and not addressing.everyone:
+                # agent ids only: one statement checks them (and the thread) and writes message, deliveries
+                # and push notices; when it writes nothing, the reads below say what is missing
+                recipients = expand(addressing, from_agent, [], {})
+                row = await store.insert(from_agent, list(to), recipients, subject, body, importance, ack_required,
+                                         thread_id, notices=[uris.inbox(r) for r in recipients])
+            if row is None:
+                # reads, then the same statement (agents and messages are never deleted, so what the
+                # reads found still holds at the write)
+                recipients = await self._recipients(conn, addressing, from_agent)
+                if thread_id is not None and await store.thread_of(thread_id) is None:
                     raise NotFound(f"no message or thread {thread_id}; omit thread_id to start a new thread")
-                thread_id = root
-            row = await store.insert(
-                from_agent, list(to), recipients, subject, body, importance, ack_required, thread_id,
-                notices=[uris.inbox(r) for r in recipients],
-            )
+                row = await store.insert(from_agent, list(to), recipients, subject, body, importance, ack_required,
+                                         thread_id, notices=[uris.inbox(r) for r in recipients])
+                if row is None:
+                    raise Conflict("an addressed agent or the thread changed while sending; nothing was sent, send again")
         return SentMessage(message_id=row["id"], thread_id=row["thread_id"], recipients=recipients, created_at=row["created_at"])
+
+    @staticmethod
+    async def _recipients(conn, addressing: Addressing, from_agent: str) -> list[str]:
+        """The registered agents ``addressing`` names (roles and * expanded).
+
+        Raises:
+            NotFound: the sender, an addressed agent or a role does not exist.
+            InvalidArgument: the addresses name nobody but the sender.
+        """
+        agents = AgentStore(conn)
+        known = await agents.existing([from_agent, *addressing.agent_ids])
+        if from_agent not in known:
+            raise NotFound(f"sender {from_agent} is not registered; call register_agent first")
+        missing = [a for a in addressing.agent_ids if a not in known]
+        if missing:
+            raise NotFound(
+                f"no registered agent {', '.join(missing)}; read bus://agents for agent ids, "
+                "or address role:<role> or *"
+            )
+        by_role = {role: await agents.ids_with_role(role) for role in addressing.roles}
+        empty = [role for role, ids in by_role.items() if not ids]
+        if empty:
+            raise NotFound(f"no registered agent has role {', '.join(empty)}; read bus://agents for the roles")
+        registered = await agents.all_ids() if addressing.everyone else []
+        recipients = expand(addressing, from_agent, registered, by_role)
+        if not recipients:
+            raise InvalidArgument("the addresses name no agent but the sender; address another agent, a role or *")
+        return recipients
 
     async def fetch_inbox(
         self,

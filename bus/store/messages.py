@@ -38,22 +38,30 @@ class MessageStore:
         ack_required: bool,
         thread_id: int | None,
         notices: Sequence[str] = (),
-    ) -> asyncpg.Record:
-        """Insert the message, one delivery per recipient and the change ``notices``, in one statement;
-        a new thread is rooted at the message."""
+    ) -> asyncpg.Record | None:
+        """Insert the message, one delivery per recipient and the change ``notices``, in one statement, if
+        the sender, every recipient and ``thread_id`` (any message of the thread) exist; else write nothing
+        and return None. A new thread is rooted at the message."""
         return await self.conn.fetchrow(
             f"""
-            WITH new AS (SELECT nextval(pg_get_serial_sequence('public.messages', 'id')) AS id),
+            WITH ok AS (
+                SELECT NOT EXISTS (SELECT 1 FROM unnest($2::text || $8::text[]) AS a(id)
+                                   WHERE NOT EXISTS (SELECT 1 FROM agent_registry r WHERE r.id = a.id))
+                       AND ($1::bigint IS NULL OR EXISTS (SELECT 1 FROM messages WHERE id = $1)) AS ok
+            ),
+            new AS (SELECT nextval(pg_get_serial_sequence('public.messages', 'id')) AS id FROM ok WHERE ok.ok),
             message AS (
                 INSERT INTO messages (id, thread_id, from_agent, addressed_to, subject, body, importance, ack_required)
-                SELECT new.id, coalesce($1, new.id), $2, $3, $4, $5, $6, $7 FROM new
+                SELECT new.id, coalesce((SELECT thread_id FROM messages WHERE id = $1), new.id), $2, $3, $4, $5, $6, $7
+                FROM new
                 RETURNING id, thread_id, created_at
             ),
             deliveries AS (
                 INSERT INTO message_deliveries (agent_id, message_id)
                 SELECT r, message.id FROM message, unnest($8::text[]) AS r
             ),
-            notified AS ({notify_sql("$9::text[]")})  -- a SELECT CTE runs only when referenced, as below
+            notified AS ({notify_sql("$9::text[]")} WHERE EXISTS (SELECT 1 FROM message))
+            -- a SELECT CTE runs only when referenced, as below
             SELECT id, thread_id, created_at FROM message WHERE (SELECT count(*) FROM notified) >= 0
             """,
             thread_id, from_agent, list(addressed_to), subject, body, importance, ack_required, list(recipients),
