@@ -14,6 +14,7 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.subscriptions import SubscriptionBus
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolRequestParams, CallToolResult, TextContent
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from ._version import VERSION
@@ -138,6 +139,22 @@ def _tool_error_text(server: SuiteServer, params: CallToolRequestParams, exc: Ex
     return describe_exception(cause if cause is not None else exc, action=f"tool {params.name}")
 
 
+def _drop_span_middleware(server: SuiteServer) -> None:
+    """Leave out the SDK's span-per-request middleware, which only costs CPU until an OpenTelemetry SDK
+    is set up (~5% of a tool call; the SDK documents removing it from this list as the opt-out)."""
+    try:
+        from mcp.server._otel import OpenTelemetryMiddleware
+    except ImportError:  # moved in a later SDK: keep what the SDK installs
+        return
+    chain = server._lowlevel_server.middleware  # noqa: SLF001 - MCPServer offers no other handle on it
+    chain[:] = [m for m in chain if not isinstance(m, OpenTelemetryMiddleware)]
+
+
+def tracing_configured() -> bool:
+    """Whether an OpenTelemetry SDK tracer provider is installed (e.g. by ``opentelemetry-instrument``)."""
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
 def build_server(spec: ServerSpec, runtime: Runtime, toolsets: frozenset[str]) -> SuiteServer:
     """The MCPServer for ``spec`` serving ``runtime``, with the selected toolsets installed."""
 
@@ -155,6 +172,8 @@ def build_server(spec: ServerSpec, runtime: Runtime, toolsets: frozenset[str]) -
         subscriptions=spec.subscriptions(runtime) if spec.subscriptions is not None else None,
     )
     server.runtime = runtime  # for static resources, which get no Context
+    if not tracing_configured():
+        _drop_span_middleware(server)
     install_health(server)
     spec.tools.install(server, toolsets)
     if spec.register is not None:
