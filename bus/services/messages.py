@@ -134,14 +134,13 @@ class MessageService:
         """Raises: NotFound (unregistered agent), InvalidArgument (foreign cursor)."""
         after = _cursor_int(cursor)
         async with self.db.connection() as conn:
-            store = MessageStore(conn)
-            unread = await store.unacked_if_registered(agent_id)
-            if unread is None:
-                raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
-            rows = await store.inbox(
+            page = await MessageStore(conn).inbox(
                 agent_id, overdue_after_s=self.settings.ack_overdue_after_s, unread_only=unread_only,
                 since=since, after_id=after, limit=limit + 1, mark_read=mark_read,
             )
+        if page is None:
+            raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
+        rows, unread = page.rows, page.unread_total
         items = [InboxItem(**dict(r)) for r in rows[:limit]]
         more = len(rows) > limit
         return Inbox(agent_id=agent_id, items=items, next_cursor=str(items[-1].id) if more else None, unread_total=unread)

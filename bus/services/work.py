@@ -11,7 +11,6 @@ from ..domain.leases import Lease
 from ..errors import NotFound
 from ..odm_client import OdmUnavailable, open_odm
 from ..settings import BusSettings
-from ..store.agents import AgentStore
 from ..store.db import Database
 from ..store.leases import LeaseStore
 from ..store.messages import MessageStore
@@ -70,14 +69,12 @@ class WorkService:
         Raises: NotFound (an unregistered agent).
         """
         async with self.db.read() as conn:
-            if not await AgentStore(conn).existing([agent_id]):
-                raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
-            messages = MessageStore(conn)
-            unread = await messages.unread_count(agent_id)
-            page = await messages.inbox(
+            page = await MessageStore(conn).inbox(
                 agent_id, overdue_after_s=self.settings.ack_overdue_after_s, unread_only=True, since=None,
                 after_id=None, limit=_SHOWN_MESSAGES, mark_read=False,
             )
+            if page is None:
+                raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
             leases = await LeaseStore(conn).held_by(agent_id)
         tasks, available, reason = [], True, None
         try:
@@ -92,7 +89,7 @@ class WorkService:
             tasks=tasks,
             odm_available=available,
             odm_reason=reason,
-            unread_messages=unread,
-            messages=[UnreadMessage(**{k: r[k] for k in UnreadMessage.model_fields}) for r in page],
+            unread_messages=page.unread_total,
+            messages=[UnreadMessage(**{k: r[k] for k in UnreadMessage.model_fields}) for r in page.rows],
             leases=[Lease(**{k: r[k] for k in Lease.model_fields}) for r in leases],
         )

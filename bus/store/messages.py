@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
 from ..domain.messages import BODY_PREVIEW
 from .changes import notify_sql
 
-__all__ = ["MessageStore"]
+__all__ = ["Inbox", "MessageStore"]
 
 _ITEM = f"""
     m.id, m.thread_id, m.from_agent, m.subject, left(m.body, {BODY_PREVIEW}) AS body,
@@ -18,6 +19,11 @@ _ITEM = f"""
     d.acked_at IS NOT NULL AS acked,
     (m.ack_required AND d.acked_at IS NULL AND m.created_at < now() - make_interval(secs => $2)) AS ack_overdue
 """
+
+
+class Inbox(NamedTuple):
+    unread_total: int  # deliveries not yet acknowledged
+    rows: list[asyncpg.Record]  # the page asked for
 
 
 class MessageStore:
@@ -78,17 +84,21 @@ class MessageStore:
         after_id: int | None,
         limit: int,
         mark_read: bool = True,
-    ) -> list[asyncpg.Record]:
-        """A page of the inbox, oldest first; marks the page read (first fetch) unless told not to
-        (one statement either way)."""
+    ) -> Inbox | None:
+        """A page of the inbox, oldest first, with the unacknowledged total; marks the page read (first
+        fetch) unless told not to. One statement; None if ``agent_id`` is not registered."""
         marking = """,
             marked AS (
                 UPDATE message_deliveries SET read_at = now()
                 WHERE agent_id = $1 AND message_id IN (SELECT id FROM page) AND read_at IS NULL
             )""" if mark_read else ""
-        return await self.conn.fetch(
+        rows = await self.conn.fetch(
             f"""
-            WITH page AS (
+            WITH agent AS (
+                SELECT (SELECT count(*) FROM message_deliveries WHERE agent_id = $1 AND acked_at IS NULL) AS unread_total
+                FROM agent_registry WHERE id = $1
+            ),
+            page AS (
                 SELECT {_ITEM}
                 FROM message_deliveries d JOIN messages m ON m.id = d.message_id
                 WHERE d.agent_id = $1
@@ -98,22 +108,17 @@ class MessageStore:
                 ORDER BY d.message_id
                 LIMIT $6
             ){marking}
-            SELECT * FROM page ORDER BY id
+            SELECT agent.unread_total, page.* FROM agent LEFT JOIN page ON true ORDER BY page.id
             """,
             agent_id, overdue_after_s, unread_only, since, after_id, limit,
         )
+        if not rows:
+            return None
+        return Inbox(rows[0]["unread_total"], [r for r in rows if r["id"] is not None])
 
     async def unread_count(self, agent_id: str) -> int:
         return await self.conn.fetchval(
             "SELECT count(*) FROM message_deliveries WHERE agent_id = $1 AND acked_at IS NULL", agent_id
-        )
-
-    async def unacked_if_registered(self, agent_id: str) -> int | None:
-        """The unacknowledged count of a registered agent's inbox; None if ``agent_id`` is not registered."""
-        return await self.conn.fetchval(
-            "SELECT (SELECT count(*) FROM message_deliveries WHERE agent_id = $1 AND acked_at IS NULL) "
-            "FROM agent_registry WHERE id = $1",
-            agent_id,
         )
 
     async def deliveries(self, agent_id: str, message_ids: Sequence[int]) -> dict[int, bool]:
