@@ -150,7 +150,7 @@ def _drop_span_middleware(server: SuiteServer) -> None:
     chain[:] = [m for m in chain if not isinstance(m, OpenTelemetryMiddleware)]
 
 
-def tracing_configured() -> bool:
+def _tracing_configured() -> bool:
     """Whether an OpenTelemetry SDK tracer provider is installed (e.g. by ``opentelemetry-instrument``)."""
     return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
 
@@ -172,7 +172,7 @@ def build_server(spec: ServerSpec, runtime: Runtime, toolsets: frozenset[str]) -
         subscriptions=spec.subscriptions(runtime) if spec.subscriptions is not None else None,
     )
     server.runtime = runtime  # for static resources, which get no Context
-    if not tracing_configured():
+    if not _tracing_configured():
         _drop_span_middleware(server)
     install_health(server)
     spec.tools.install(server, toolsets)

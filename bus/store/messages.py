@@ -11,7 +11,7 @@ import asyncpg
 from ..domain.messages import BODY_PREVIEW
 from .changes import notify_sql
 
-__all__ = ["Inbox", "MessageStore"]
+__all__ = ["InboxPage", "MessageStore"]
 
 _ITEM = f"""
     m.id, m.thread_id, m.from_agent, m.subject, left(m.body, {BODY_PREVIEW}) AS body,
@@ -21,7 +21,7 @@ _ITEM = f"""
 """
 
 
-class Inbox(NamedTuple):
+class InboxPage(NamedTuple):
     unread_total: int  # deliveries not yet acknowledged
     rows: list[asyncpg.Record]  # the page asked for
 
@@ -84,7 +84,7 @@ class MessageStore:
         after_id: int | None,
         limit: int,
         mark_read: bool = True,
-    ) -> Inbox | None:
+    ) -> InboxPage | None:
         """A page of the inbox, oldest first, with the unacknowledged total; marks the page read (first
         fetch) unless told not to. One statement; None if ``agent_id`` is not registered."""
         marking = """,
@@ -114,7 +114,7 @@ class MessageStore:
         )
         if not rows:
             return None
-        return Inbox(rows[0]["unread_total"], [r for r in rows if r["id"] is not None])
+        return InboxPage(rows[0]["unread_total"], [r for r in rows if r["id"] is not None])
 
     async def unread_count(self, agent_id: str) -> int:
         return await self.conn.fetchval(
