@@ -18,7 +18,7 @@ from ..store.changes import announce
 from ..store.db import Database
 from ..store.messages import MessageStore
 
-__all__ = ["AgentService", "Liveness"]
+__all__ = ["AgentService", "HeartbeatAnswer", "Liveness"]
 
 log = logging.getLogger("xiopro.bus.agents")
 
@@ -30,9 +30,13 @@ class Liveness(BaseModel):
     previous_status: str | None
     heartbeat_within_s: float
     unread_messages: int
-    odm_claims_renewed: list[str] | None = Field(
-        default=None, description="ODM tasks whose claim this heartbeat renewed (asked when in_flight is not empty)")
-    odm_note: str | None = Field(default=None, description="why the ODM claims could not be renewed")
+
+
+class HeartbeatAnswer(Liveness):
+    # the ODM side of a heartbeat (register_agent never touches the ODM, so its answer leaves these out)
+    odm_claims_renewed: list[str] | None = Field(default=None, description="ODM claims renewed (in_flight given)")
+    odm_claims_released: list[str] | None = Field(default=None, description="ODM claims released (status offline)")
+    odm_note: str | None = Field(default=None, description="why ODM claims were not renewed/released")
 
 
 class AgentService:
@@ -85,7 +89,7 @@ class AgentService:
 
     async def heartbeat(
         self, agent_id: str, status: ReportedStatus, in_flight: Sequence[str], note: str | None
-    ) -> Liveness:
+    ) -> HeartbeatAnswer:
         """Raises: NotFound when the agent never registered."""
         async with self.db.transaction() as conn:
             row = await AgentStore(conn).heartbeat(agent_id, status, in_flight, note)
@@ -97,29 +101,35 @@ class AgentService:
             if before != after:
                 await announce(conn, [uris.AGENTS, uris.agent(agent_id)])
             unread = await MessageStore(conn).unread_count(agent_id)
-        renewed, odm_note = None, None
-        if in_flight and status == "online" and self.odm_url is not None:
-            renewed, odm_note = await self._renew_odm_claims(agent_id)
-        return Liveness(
+        renewed = released = odm_note = None
+        if self.odm_url is not None and status == "online" and in_flight:
+            renewed, odm_note = await self._odm_claims(
+                agent_id, "renew_claims", "call next_task to renew the claim you hold")
+        elif self.odm_url is not None and status == "offline":  # signing off: its work goes back to ready now
+            released, odm_note = await self._odm_claims(
+                agent_id, "release_claims", "your claims return to ready when their leases end")
+        return HeartbeatAnswer(
             agent_id=agent_id,
             status=after,
             previous_status=before,
             heartbeat_within_s=self.settings.stale_after_s,
             unread_messages=unread,
             odm_claims_renewed=renewed,
+            odm_claims_released=released,
             odm_note=odm_note,
         )
 
-    async def _renew_odm_claims(self, agent_id: str) -> tuple[list[str] | None, str | None]:
-        """Renew the agent's ODM claims (each by its own lease) through the ODM API: the DESIGN's
-        "lease renewed by the agent's Bus heartbeat". An unreachable ODM never fails the heartbeat."""
+    async def _odm_claims(self, agent_id: str, tool: str, otherwise: str) -> tuple[list[str] | None, str | None]:
+        """Renew or release the agent's ODM claims through the ODM API (the DESIGN's "lease renewed by the
+        agent's Bus heartbeat", "a dead agent's claims are released"): the task ids, or None and why not.
+        An unreachable ODM never fails the heartbeat."""
         assert self.odm_url is not None
         try:
             async with open_odm(self.odm_url, self.settings.odm_timeout_s) as odm:
-                answer = await odm.call_tool("renew_claims", agent_id=agent_id)
+                answer = await odm.call_tool(tool, agent_id=agent_id)
         except OdmUnavailable as exc:
-            log.warning("heartbeat of %s did not renew its ODM claims: %s", agent_id, exc)
-            return None, f"{exc}; call next_task to renew the claim you hold"
+            log.warning("heartbeat of %s: ODM %s failed: %s", agent_id, tool, exc)
+            return None, f"{exc}; {otherwise}"
         return [str(t) for t in answer.get("task_ids", [])], None
 
     async def get(self, agent_id: str) -> Agent:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from bus.domain.agents import Agent, AgentStatus, ReportedStatus
 from bus.domain.names import AgentId, HostId, Role, Words
-from bus.services.agents import Liveness
+from bus.services.agents import HeartbeatAnswer, Liveness
 
 from ._registry import services, tools
 
@@ -41,11 +41,12 @@ async def heartbeat(
     status: ReportedStatus = "online",
     in_flight: Annotated[list[WorkItem], Field(max_length=100)] = [],  # noqa: B006
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None,
-) -> Liveness:
+) -> HeartbeatAnswer:
     """Say you are alive (in_flight: ids of work in progress; with any, your ODM task claims are renewed too);
     silence makes you stale, then offline.
 
-    status="error" (with a note) when you cannot work: a human gets a todo. Errors: [not_found].
+    status="error" (with a note) when you cannot work: a human gets a todo; status="offline" when you stop:
+    your ODM claims go back to ready. Errors: [not_found].
     """
     return await services(ctx).agents.heartbeat(agent_id, status, in_flight, note)
 

@@ -1,5 +1,6 @@
 """A Bus heartbeat with work in flight renews the agent's ODM claims through the ODM API (a real
-odm-mcp process), each by its own lease; an ODM that cannot renew never fails the heartbeat."""
+odm-mcp process), each by its own lease; one saying offline releases them; an ODM that cannot renew or
+release never fails the heartbeat."""
 
 from __future__ import annotations
 
@@ -71,3 +72,33 @@ async def test_heartbeat_still_succeeds_when_the_odm_cannot_renew_and_says_why(s
         assert answer["odm_note"].endswith("call next_task to renew the claim you hold")
     assert "renew_claims" in without_tool["odm_note"] and "unreachable" in unreachable["odm_note"]
     assert await _seconds_left(suite_settings.odm_dsn) <= 5
+
+
+async def test_heartbeat_saying_offline_puts_the_agents_claimed_tasks_back_to_ready(suite_settings, tmp_path):
+    env = script_env(XIOPRO_ODM_DSN=suite_settings.odm_dsn, XIOPRO_HOME=str(tmp_path), XIOPRO_LOG_LEVEL="WARNING")
+    async with running_server([*ODM, "--toolsets", "claims"], env) as url:
+        claim = await _claim_then_nearly_expire(url, suite_settings.odm_dsn)
+        async with bus_client(suite_settings.model_copy(update={"odm_url": url})) as client:
+            await call(client, "register_agent", agent_id="002", role="coder")
+            failing = await call(client, "heartbeat", agent_id="002", status="error", note="disk full")
+            held = await _sql(suite_settings.odm_dsn, "SELECT claimed_by FROM tasks WHERE id = '1001.01'")
+            leaving = await call(client, "heartbeat", agent_id="002", status="offline")
+        state = await _sql(suite_settings.odm_dsn, "SELECT status_state FROM tasks WHERE id = '1001.01'")
+        async with Client(url, mode="legacy") as odm:
+            taken = await odm_call(odm, "next_task", agent_id="003")
+    assert failing["odm_claims_released"] is None and held == "002"  # an agent in error keeps its work
+    assert leaving["status"] == "offline" and leaving["odm_claims_released"] == ["1001.01"]
+    assert state == "ready.ready"
+    assert taken["task"]["id"] == "1001.01" and taken["claim_token"] > claim["claim_token"]
+
+
+async def test_heartbeat_saying_offline_while_the_odm_is_gone_still_succeeds_and_says_why(suite_settings, tmp_path):
+    env = script_env(XIOPRO_ODM_DSN=suite_settings.odm_dsn, XIOPRO_HOME=str(tmp_path), XIOPRO_LOG_LEVEL="WARNING")
+    async with running_server([*ODM, "--toolsets", "claims"], env) as url:
+        await _claim_then_nearly_expire(url, suite_settings.odm_dsn)
+    async with bus_client(suite_settings.model_copy(update={"odm_url": url})) as client:
+        await call(client, "register_agent", agent_id="002", role="coder")
+        leaving = await call(client, "heartbeat", agent_id="002", status="offline")
+    assert leaving["status"] == "offline" and leaving["odm_claims_released"] is None
+    assert "unreachable" in leaving["odm_note"] and leaving["odm_note"].endswith("when their leases end")
+    assert await _sql(suite_settings.odm_dsn, "SELECT claimed_by FROM tasks WHERE id = '1001.01'") == "002"
