@@ -5,6 +5,7 @@ release never fails the heartbeat."""
 from __future__ import annotations
 
 import sys
+from contextlib import asynccontextmanager
 
 import asyncpg
 from mcp import Client
@@ -15,6 +16,20 @@ from tests.support.net import running_server
 from tests.support.odm import call as odm_call
 
 ODM = [sys.executable, "-m", "servers.odm"]
+
+
+def _odm(suite_settings, home, *args: str):
+    """A real odm-mcp process on the test's odm database (``async with ... as url``)."""
+    env = script_env(XIOPRO_ODM_DSN=suite_settings.odm_dsn, XIOPRO_HOME=str(home), XIOPRO_LOG_LEVEL="WARNING")
+    return running_server([*ODM, *args], env)
+
+
+@asynccontextmanager
+async def _bus_with_agent_002(suite_settings, odm_url: str):
+    """A Bus client whose ODM is at ``odm_url``, with agent 002 registered."""
+    async with bus_client(suite_settings.model_copy(update={"odm_url": odm_url})) as client:
+        await call(client, "register_agent", agent_id="002", role="coder")
+        yield client
 
 
 async def _claim_then_nearly_expire(url: str, dsn: str) -> dict:
@@ -41,11 +56,9 @@ async def _sql(dsn: str, query: str):
 
 
 async def test_heartbeat_with_work_in_flight_renews_the_agents_odm_claims_by_their_own_lease(suite_settings, tmp_path):
-    env = script_env(XIOPRO_ODM_DSN=suite_settings.odm_dsn, XIOPRO_HOME=str(tmp_path), XIOPRO_LOG_LEVEL="WARNING")
-    async with running_server([*ODM, "--toolsets", "claims"], env) as url:
+    async with _odm(suite_settings, tmp_path, "--toolsets", "claims") as url:
         claim = await _claim_then_nearly_expire(url, suite_settings.odm_dsn)
-        async with bus_client(suite_settings.model_copy(update={"odm_url": url})) as client:
-            await call(client, "register_agent", agent_id="002", role="coder")
+        async with _bus_with_agent_002(suite_settings, url) as client:
             idle = await call(client, "heartbeat", agent_id="002")
             left_idle = await _seconds_left(suite_settings.odm_dsn)
             busy = await call(client, "heartbeat", agent_id="002", in_flight=["1001.01"])
@@ -59,11 +72,9 @@ async def test_heartbeat_with_work_in_flight_renews_the_agents_odm_claims_by_the
 
 
 async def test_heartbeat_still_succeeds_when_the_odm_cannot_renew_and_says_why(suite_settings, tmp_path):
-    env = script_env(XIOPRO_ODM_DSN=suite_settings.odm_dsn, XIOPRO_HOME=str(tmp_path), XIOPRO_LOG_LEVEL="WARNING")
-    async with running_server(ODM, env) as url:  # default toolset: no renew_claims
+    async with _odm(suite_settings, tmp_path) as url:  # default toolset: no renew_claims
         await _claim_then_nearly_expire(url, suite_settings.odm_dsn)
-        async with bus_client(suite_settings.model_copy(update={"odm_url": url})) as client:
-            await call(client, "register_agent", agent_id="002", role="coder")
+        async with _bus_with_agent_002(suite_settings, url) as client:
             without_tool = await call(client, "heartbeat", agent_id="002", in_flight=["1001.01"])
     async with bus_client(suite_settings.model_copy(update={"odm_url": url})) as client:  # the ODM is gone
         unreachable = await call(client, "heartbeat", agent_id="002", in_flight=["1001.01"])
@@ -75,11 +86,9 @@ async def test_heartbeat_still_succeeds_when_the_odm_cannot_renew_and_says_why(s
 
 
 async def test_heartbeat_saying_offline_puts_the_agents_claimed_tasks_back_to_ready(suite_settings, tmp_path):
-    env = script_env(XIOPRO_ODM_DSN=suite_settings.odm_dsn, XIOPRO_HOME=str(tmp_path), XIOPRO_LOG_LEVEL="WARNING")
-    async with running_server([*ODM, "--toolsets", "claims"], env) as url:
+    async with _odm(suite_settings, tmp_path, "--toolsets", "claims") as url:
         claim = await _claim_then_nearly_expire(url, suite_settings.odm_dsn)
-        async with bus_client(suite_settings.model_copy(update={"odm_url": url})) as client:
-            await call(client, "register_agent", agent_id="002", role="coder")
+        async with _bus_with_agent_002(suite_settings, url) as client:
             failing = await call(client, "heartbeat", agent_id="002", status="error", note="disk full")
             held = await _sql(suite_settings.odm_dsn, "SELECT claimed_by FROM tasks WHERE id = '1001.01'")
             leaving = await call(client, "heartbeat", agent_id="002", status="offline")
@@ -93,11 +102,9 @@ async def test_heartbeat_saying_offline_puts_the_agents_claimed_tasks_back_to_re
 
 
 async def test_heartbeat_saying_offline_while_the_odm_is_gone_still_succeeds_and_says_why(suite_settings, tmp_path):
-    env = script_env(XIOPRO_ODM_DSN=suite_settings.odm_dsn, XIOPRO_HOME=str(tmp_path), XIOPRO_LOG_LEVEL="WARNING")
-    async with running_server([*ODM, "--toolsets", "claims"], env) as url:
+    async with _odm(suite_settings, tmp_path, "--toolsets", "claims") as url:
         await _claim_then_nearly_expire(url, suite_settings.odm_dsn)
-    async with bus_client(suite_settings.model_copy(update={"odm_url": url})) as client:
-        await call(client, "register_agent", agent_id="002", role="coder")
+    async with _bus_with_agent_002(suite_settings, url) as client:
         leaving = await call(client, "heartbeat", agent_id="002", status="offline")
     assert leaving["status"] == "offline" and leaving["odm_claims_released"] is None
     assert "unreachable" in leaving["odm_note"] and leaving["odm_note"].endswith("when their leases end")

@@ -158,7 +158,6 @@ async def test_renewal_without_a_lease_length_extends_each_claim_by_its_own_leas
     assert row["lease_seconds"] == 3600 and 3000 < row["left_s"] <= 3600
 
 
-
 async def test_the_cached_generic_claim_plan_looks_up_the_callers_claims_by_claimer_not_by_expiry(odm_settings):
     """PostgreSQL switches a prepared statement to its generic plan after five runs. With live claims spread
     over many agents, that plan once found the caller's claims by walking every live claim through the
