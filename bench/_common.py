@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from servers.embedded import EmbeddedCluster
+from servers.runtime.embedded import EmbeddedCluster
 from tests.support.net import free_port, running_server
 from tests.support.pg import TestPostgres
 

@@ -9,8 +9,8 @@ import anyio
 import asyncpg
 from mcp import Client
 
-from ._common import Figure, bench_database, print_report, server_process
-from ._lean import LeanClient, process_cpu_seconds
+from bench._common import Figure, bench_database, print_report, server_process
+from bench._lean import LeanClient, process_cpu_seconds
 
 ERAS = ("2026-07-28", "legacy", "lean")  # lean = 2026-07-28 through the minimal client of bench/_lean.py
 
@@ -81,7 +81,7 @@ class _servers:
         from contextlib import AsyncExitStack
 
         self._stack = AsyncExitStack()
-        return [await self._stack.enter_async_context(server_process("servers.bus", self.env, started=self.started))
+        return [await self._stack.enter_async_context(server_process("servers.cli.bus_mcp", self.env, started=self.started))
                 for _ in range(self.count)]
 
     async def __aexit__(self, *exc) -> None:

@@ -9,9 +9,8 @@ import anyio
 import asyncpg
 from mcp import Client
 
+from bench._common import Figure, bench_database, print_report, server_process
 from tests.bus.fake_odm import fake_odm
-
-from ._common import Figure, bench_database, print_report, server_process
 
 
 def main(argv: list[str]) -> int:
@@ -31,12 +30,12 @@ async def _run(tasks: int, stale: int, waiting: int, escalations: int) -> None:
         odm_dsn, bus_dsn = await db.create("odm"), await db.create("bus")
         try:
             base = {"XIOPRO_HOME": str(db.home), "XIOPRO_LOG_LEVEL": "WARNING"}
-            async with server_process("servers.odm", base | {"XIOPRO_ODM_DSN": odm_dsn}) as odm_url:
+            async with server_process("servers.cli.odm_mcp", base | {"XIOPRO_ODM_DSN": odm_dsn}) as odm_url:
                 seeded = time.perf_counter()
                 await _seed(odm_url, odm_dsn, tasks, stale, waiting)
                 seed_s = time.perf_counter() - seeded
                 bus_env = base | {"XIOPRO_BUS_DSN": bus_dsn, "XIOPRO_ODM_URL": odm_url, "XIOPRO_BUS_SCAN_ENABLED": "false"}
-                async with server_process("servers.bus", bus_env, "--toolsets", "ops") as bus_url:
+                async with server_process("servers.cli.bus_mcp", bus_env, "--toolsets", "ops") as bus_url:
                     first, first_wall = await _scan(bus_url)
                     steady, steady_wall = await _scan(bus_url)
                 baseline = await _raw_scan(odm_dsn, bus_dsn)
@@ -145,7 +144,7 @@ async def _escalations_on_stand_in(db, count: int) -> tuple[dict, str]:
                                      "created_at": None} for n in range(count))
             env = {"XIOPRO_HOME": str(db.home), "XIOPRO_LOG_LEVEL": "WARNING", "XIOPRO_BUS_DSN": bus_dsn,
                    "XIOPRO_ODM_URL": fake.url, "XIOPRO_BUS_SCAN_ENABLED": "false"}
-            async with server_process("servers.bus", env, "--toolsets", "ops") as bus_url:
+            async with server_process("servers.cli.bus_mcp", env, "--toolsets", "ops") as bus_url:
                 report, wall = await _scan(bus_url)
         return report, f"wall {wall * 1000:.0f} ms over MCP/HTTP"
     finally:

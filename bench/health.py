@@ -15,9 +15,8 @@ import anyio
 import asyncpg
 from mcp import Client
 
-from servers.embedded import EmbeddedCluster
-
-from ._common import Figure, bench_database, free_port, print_report, server_process, summarize
+from bench._common import Figure, bench_database, free_port, print_report, server_process, summarize
+from servers.runtime.embedded import EmbeddedCluster
 
 
 def main(argv: list[str]) -> int:
@@ -36,7 +35,7 @@ async def _health_calls(calls: int) -> None:
         odm_dsn = await db.create("odm")
         try:
             env = {"XIOPRO_HOME": str(db.home), "XIOPRO_ODM_DSN": odm_dsn, "XIOPRO_LOG_LEVEL": "WARNING"}
-            async with server_process("servers.odm", env) as url:
+            async with server_process("servers.cli.odm_mcp", env) as url:
                 figures = []
                 for era in ("legacy", "2026-07-28"):
                     async with Client(url, mode=era) as client:
@@ -95,7 +94,7 @@ def _cold_start() -> None:
 def _time_up(home: Path) -> float:
     ports = [str(free_port()) for _ in range(4)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("XIOPRO_")} | {"XIOPRO_HOME": str(home)}
-    argv = [sys.executable, "-m", "servers.xeroctl", "up", "--bus-port", ports[0], "--odm-port", ports[1],
+    argv = [sys.executable, "-m", "servers.cli.xeroctl", "up", "--bus-port", ports[0], "--odm-port", ports[1],
             "--xem-port", ports[2], "--router-port", ports[3]]
     started = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

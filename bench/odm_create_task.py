@@ -16,14 +16,13 @@ import anyio
 import asyncpg
 from mcp import Client
 
+from bench._common import Figure, bench_database, print_report, server_process, summarize
+from bench._lean import LeanClient
 from odm.commands import TaskCreate
 from odm.services import OdmServices
 from odm.services import tasks as task_service
 from odm.settings import OdmSettings
-from servers.database import Target, open_pool
-
-from ._common import Figure, bench_database, print_report, server_process, summarize
-from ._lean import LeanClient
+from servers.runtime.database import Target, open_pool
 
 WARM_UP = 20
 ROW = {"title": "task", "objective": "make the thing work", "acceptance_criteria": ["it works"], "priority": "normal"}
@@ -42,7 +41,7 @@ async def _run(calls: int) -> None:
         dsn = await db.create("odm")
         env = {"XIOPRO_HOME": str(db.home), "XIOPRO_ODM_DSN": dsn, "XIOPRO_LOG_LEVEL": "WARNING"}
         figures: list[Figure] = []
-        async with server_process("servers.odm", env) as url:
+        async with server_process("servers.cli.odm_mcp", env) as url:
             pool = await open_pool(Target("odm", dsn, embedded=db.embedded), max_size=2)  # odm-mcp's kind of pool
             raw = await asyncpg.connect(dsn)
             try:

@@ -20,15 +20,14 @@ import anyio
 import asyncpg
 from mcp import Client
 
+from bench._common import Figure, bench_database, percentile, print_report, server_process
+from bench._lean import LeanClient
 from odm.commands import NextTask
 from odm.services import OdmServices
 from odm.services import claims as claim_service
 from odm.settings import OdmSettings
 from odm.store.claims import ClaimStore
-from servers.database import Target, open_pool, prepare_database
-
-from ._common import Figure, bench_database, percentile, print_report, server_process
-from ._lean import LeanClient
+from servers.runtime.database import Target, open_pool, prepare_database
 
 TOTAL, READY, WORKERS = 100_000, 10_000, 16
 LAYERS = ("mcp", "mcp-lean", "service", "raw")
@@ -93,7 +92,7 @@ async def _measure(layer: str, dsn: str, db, claims: int, rate: float) -> list[t
 
     if layer.startswith("mcp"):
         env = {"XIOPRO_HOME": str(db.home), "XIOPRO_ODM_DSN": dsn, "XIOPRO_LOG_LEVEL": "WARNING"}
-        async with server_process("servers.odm", env) as url, AsyncExitStack() as stack:
+        async with server_process("servers.cli.odm_mcp", env) as url, AsyncExitStack() as stack:
             clients = [await stack.enter_async_context(LeanClient(url) if layer == "mcp-lean"
                                                        else Client(url, mode="2026-07-28")) for _ in range(WORKERS)]
 

@@ -19,13 +19,12 @@ import psutil
 import zmq
 import zmq.asyncio
 
-from servers.database import Target, prepare_database
+from bench._common import Figure, bench_database, free_port, print_report, summarize
+from servers.runtime.database import Target, prepare_database
 from xem import services
 from xem.keys import load_or_create_keypair, new_keypair, router_keys_dir
 from xem.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
 from xem.protocol import Enroll, LeaseRenewal, Ping, decode, encode
-
-from ._common import Figure, bench_database, free_port, print_report, summarize
 
 MANIFEST = Manifest(manifest_version=1, workspaces=(WorkspaceSpec(name="ws", root="/srv"),),
                     tools=(ToolSpec(name="noop", workspace="ws", description="no-op", risk="read", timeout_s=5,
@@ -119,7 +118,7 @@ async def _bench(args: argparse.Namespace) -> None:
             router_key = load_or_create_keypair(router_keys_dir(home), "router")[0]
             echo_key = load_or_create_keypair(db.home / "echo", "echo")[0]
             ctx = zmq.asyncio.Context()
-            async with _process([sys.executable, "-m", "servers.xem_router", "--bind", router_ep], env) as router, \
+            async with _process([sys.executable, "-m", "servers.cli.xem_router", "--bind", router_ep], env) as router, \
                     _process([sys.executable, "-m", "bench", "xem", "--echo-server", echo_ep], env):
                 agent = await _enroll(pool, home, ctx, router_key, router_ep, "bench-rt")
                 echo = _dealer(ctx, echo_key, echo_ep, new_keypair())

@@ -18,7 +18,7 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from .scanner.sources import SourceUnavailable, SourceUnsupported
+from bus.scanner.sources import SourceUnavailable, SourceUnsupported
 
 __all__ = ["OdmFeedMissing", "OdmSession", "OdmUnavailable", "open_odm", "safe_url"]
 
@@ -70,7 +70,7 @@ class OdmSession:
             with anyio.fail_after(self._timeout_s):
                 result = await self._client.read_resource(uri)
             return json.loads(result.contents[0].text)
-        except Exception as exc:  # noqa: BLE001 - any failure of the peer is "unavailable" to the Bus
+        except Exception as exc:
             raise OdmUnavailable(f"reading {uri.split('?')[0]} from the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
 
     async def call_tool(self, tool: str, **arguments: Any) -> dict[str, Any]:
@@ -82,7 +82,7 @@ class OdmSession:
         try:
             with anyio.fail_after(self._timeout_s):
                 result = await self._client.call_tool(tool, arguments)
-        except Exception as exc:  # noqa: BLE001 - any failure of the peer is "unavailable" to the Bus
+        except Exception as exc:
             raise OdmUnavailable(f"calling {tool} on the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
         if result.is_error:
             text = " ".join(getattr(c, "text", "") for c in result.content).strip()[:300]
@@ -130,7 +130,7 @@ async def open_odm(url: str, timeout_s: float) -> AsyncIterator[OdmSession]:
                 listed = await client.list_resource_templates()
                 ready = True
                 yield OdmSession(client, url, frozenset(t.uri_template for t in listed.resource_templates), timeout_s)
-        except Exception as exc:  # noqa: BLE001 - before the session is up, any failure means "unreachable"
+        except Exception as exc:
             if isinstance(inner := _innermost(exc), OdmUnavailable):
                 raise inner from None  # what a session call raised, out of the client's task groups
             if ready:

@@ -12,10 +12,35 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .types import (
-    DEFAULT_LEASE_SECONDS, AgentId, Allocation, Cost, EvolutionAction, ExecutionMode, HostRole, HostStatus, IdeaSource, IdemKey,
-    InitiatedBy, Kind, LeaseSeconds, LifecyclePhase, LongText, Minutes, Name, NotificationChannel, Priority, Ref,
-    ReviewCycle, ShortText, SourceChannel, Tag, Tags, ThreadType, Title, UserRole,
+from odm.types import (
+    DEFAULT_LEASE_SECONDS,
+    AgentId,
+    Allocation,
+    Cost,
+    EvolutionAction,
+    ExecutionMode,
+    HostRole,
+    HostStatus,
+    IdeaSource,
+    IdemKey,
+    InitiatedBy,
+    Kind,
+    LeaseSeconds,
+    LifecyclePhase,
+    LongText,
+    Minutes,
+    Name,
+    NotificationChannel,
+    Priority,
+    Ref,
+    ReviewCycle,
+    ShortText,
+    SourceChannel,
+    Tag,
+    Tags,
+    ThreadType,
+    Title,
+    UserRole,
 )
 
 __all__ = [

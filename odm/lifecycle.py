@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InvalidTransition, LifecycleDefinitionError
+from odm.errors import InvalidTransition, LifecycleDefinitionError
 
 __all__ = ["Edge", "Lifecycle", "build_lifecycle", "split_pair"]
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from .errors import LifecycleDefinitionError
-from .lifecycle import Lifecycle, build_lifecycle, split_pair
+from odm.errors import LifecycleDefinitionError
+from odm.lifecycle import Lifecycle, build_lifecycle, split_pair
 
 __all__ = [
     "ACTIONS",

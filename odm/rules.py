@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from .errors import InvalidArgument
+from odm.errors import InvalidArgument
 
 __all__ = ["SPEC_FIELDS", "allocate", "keeps_claim", "override_type", "placement", "spec_stale"]
 

@@ -1,5 +1,5 @@
 """The thin MCP layer: one module per server (bus, odm, xem), xeroctl, and the shared plumbing."""
 
-from ._version import VERSION
+from servers.kernel.version import VERSION
 
 __all__ = ["VERSION"]

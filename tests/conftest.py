@@ -14,8 +14,8 @@ import pytest
 from mcp import Client
 
 from servers.app import ServerSpec, build_server, open_runtime
-from servers.embedded import EmbeddedCluster
-from servers.settings import SuiteSettings
+from servers.runtime.embedded import EmbeddedCluster
+from servers.runtime.settings import SuiteSettings
 from tests.support.net import free_port
 from tests.support.pg import TestPostgres, external_dsn
 

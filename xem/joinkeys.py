@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from .errors import EnrollmentRefused
+from xem.errors import EnrollmentRefused
 
 __all__ = ["ROLES", "JoinKeyClaims", "check_join_key", "mint_join_key"]
 
@@ -36,7 +36,7 @@ def mint_join_key(secret: bytes, role: str, ttl_s: int, *, now: datetime | None 
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if ttl_s <= 0:
         raise ValueError("ttl must be positive")
-    issued = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    issued = (now or datetime.now(UTC)).replace(microsecond=0)
     claims = JoinKeyClaims(uuid.uuid4(), role, issued, issued + timedelta(seconds=ttl_s))
     token = jwt.encode(
         {"jti": str(claims.id), "role": role, "iat": issued, "exp": claims.expires_at, "iss": _ISSUER, "aud": _AUDIENCE},
@@ -64,11 +64,11 @@ def check_join_key(secret: bytes, token: str, *, role: str, now: datetime | None
     try:
         claims = JoinKeyClaims(
             uuid.UUID(str(payload["jti"])), str(payload["role"]),
-            datetime.fromtimestamp(int(payload["iat"]), timezone.utc), datetime.fromtimestamp(int(payload["exp"]), timezone.utc),
+            datetime.fromtimestamp(int(payload["iat"]), UTC), datetime.fromtimestamp(int(payload["exp"]), UTC),
         )
     except (ValueError, TypeError):
         raise EnrollmentRefused("malformed", "join key has malformed claims; mint a new one") from None
-    if claims.expires_at <= (now or datetime.now(timezone.utc)):
+    if claims.expires_at <= (now or datetime.now(UTC)):
         raise EnrollmentRefused("expired", f"join key expired at {claims.expires_at.isoformat()}; mint a new one")
     if claims.role != role:
         raise EnrollmentRefused("wrong_role", f"join key is for role {claims.role}, not {role}; mint one with --role {role}")

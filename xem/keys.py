@@ -58,7 +58,7 @@ def load_or_create_keypair(directory: Path, name: str) -> tuple[bytes, bytes]:
     secret_file = directory / f"{name}.key_secret"
     if not secret_file.exists():
         public, secret = new_keypair()
-        when = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        when = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         public_file = directory / f"{name}.key"
         public_file.unlink(missing_ok=True)
         public_file.write_text(_CERT.format(when=when, title="Public", warning="Exchange securely, or use a secure mechanism to verify the contents of this file after exchange.", public=public.decode(), secret_line=""))

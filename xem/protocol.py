@@ -11,13 +11,13 @@ import json
 import re
 import secrets
 import uuid
-from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Union
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from .errors import FrameRejected
-from .manifest import NAME_PATTERN, Candidate, Manifest, Risk
+from xem.errors import FrameRejected
+from xem.manifest import NAME_PATTERN, Candidate, Manifest, Risk
 
 __all__ = [
     "PROTOCOL_VERSION", "Ack", "Cancel", "Candidates", "Dispatch", "Enroll", "EnrollOk", "ErrorFrame", "Frame",
@@ -54,7 +54,7 @@ class _Frame(BaseModel):
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     sender: str = Field(min_length=1, max_length=48)
     trace_context: TraceContext = Field(default_factory=new_trace_context)
-    sent_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    sent_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
 class Enroll(_Frame):
@@ -161,8 +161,7 @@ class ErrorFrame(_Frame):
 
 
 Frame = Annotated[
-    Union[Enroll, EnrollOk, ManifestFrame, ManifestRequest, Candidates, LeaseRenewal, LeaseOk, Ack, Ping,
-          Dispatch, Progress, Result, Cancel, ErrorFrame],
+    Enroll | EnrollOk | ManifestFrame | ManifestRequest | Candidates | LeaseRenewal | LeaseOk | Ack | Ping | Dispatch | Progress | Result | Cancel | ErrorFrame,
     Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Frame)
@@ -202,5 +201,5 @@ def frame_id_of(data: bytes) -> uuid.UUID | None:
     """Best-effort id of a frame that failed to decode, so the error frame can refer to it."""
     try:
         return uuid.UUID(str(json.loads(data).get("id")))
-    except Exception:  # noqa: BLE001 - any failure means there is no usable id
+    except Exception:
         return None

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .names import shaped
+from bus.domain.names import shaped
 
 __all__ = [
     "AckResult", "Address", "Addressing", "Importance", "Inbox", "InboxItem", "Message", "Receipt",

@@ -34,7 +34,7 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def Words(max_length: int):  # noqa: N802 - reads as a type
+def Words(max_length: int):
     """A non-blank str of at most ``max_length`` characters (checked, not advertised: see the module doc)."""
     return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_not_blank)]
 

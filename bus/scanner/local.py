@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..domain import uris
-from ..store.agents import AgentStore
-from ..store.alerts import AlertStore
-from .sources import Condition, ScanInputs
+from bus.domain import uris
+from bus.scanner.sources import Condition, ScanInputs
+from bus.store.agents import AgentStore
+from bus.store.alerts import AlertStore
 
 __all__ = ["AgentErrorSource", "AlertSource"]
 

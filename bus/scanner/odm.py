@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from .sources import Condition, ScanInputs
+from bus.scanner.sources import Condition, ScanInputs
 
 __all__ = ["BudgetSource", "EscalationSource", "PendingApprovalSource", "StaleTaskSource", "odm_sources"]
 

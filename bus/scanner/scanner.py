@@ -15,21 +15,21 @@ import socket
 import time
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 import anyio
 from pydantic import BaseModel
 
-from ..domain import uris
-from ..domain.todos import LINKED_TYPES, PRIORITY_RANK
-from ..errors import LeaseHeld
-from ..odm_client import OdmSession, OdmUnavailable, open_odm
-from ..settings import BusSettings
-from ..store.changes import announce
-from ..store.db import Database
-from ..store.todos import TodoStore
-from .sources import Condition, Source, SourceUnavailable, SourceUnsupported
+from bus.domain import uris
+from bus.domain.todos import LINKED_TYPES, PRIORITY_RANK
+from bus.errors import LeaseHeld
+from bus.odm_client import OdmSession, OdmUnavailable, open_odm
+from bus.scanner.sources import Condition, Source, SourceUnavailable, SourceUnsupported
+from bus.settings import BusSettings
+from bus.store.changes import announce
+from bus.store.db import Database
+from bus.store.todos import TodoStore
 
 __all__ = ["SCAN_LEASE", "ScanReport", "Scanner", "SourceStatus"]
 
@@ -138,7 +138,7 @@ class Scanner:
 
     async def scan_once(self, *, force: bool = False) -> ScanReport:
         """One cycle. Unless ``force``, only the lease holder scans (the others report who leads)."""
-        started, clock = datetime.now(timezone.utc), time.perf_counter()
+        started, clock = datetime.now(UTC), time.perf_counter()
         if not force:
             try:
                 await self.leases.acquire(SCAN_LEASE, self.holder, self.settings.scan_lease_ttl_s)

@@ -8,15 +8,15 @@ from collections.abc import Sequence
 import asyncpg
 from pydantic import BaseModel, Field
 
-from ..domain import uris
-from ..domain.agents import Agent, AgentStatus, ReportedStatus, liveness
-from ..errors import NotFound
-from ..odm_client import OdmUnavailable, open_odm
-from ..settings import BusSettings
-from ..store.agents import AgentStore
-from ..store.changes import announce
-from ..store.db import Database
-from ..store.messages import MessageStore
+from bus.domain import uris
+from bus.domain.agents import Agent, AgentStatus, ReportedStatus, liveness
+from bus.errors import NotFound
+from bus.odm_client import OdmUnavailable, open_odm
+from bus.settings import BusSettings
+from bus.store.agents import AgentStore
+from bus.store.changes import announce
+from bus.store.db import Database
+from bus.store.messages import MessageStore
 
 __all__ = ["AgentService", "HeartbeatAnswer", "Liveness"]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncpg
 from pydantic import BaseModel, Field
 
-from ..domain import uris
-from ..domain.alerts import Alert, check_transition
-from ..errors import InvalidArgument, InvalidTransition, NotFound
-from ..store.alerts import AlertStore
-from ..store.changes import announce
-from ..store.db import Database
+from bus.domain import uris
+from bus.domain.alerts import Alert, check_transition
+from bus.errors import InvalidArgument, InvalidTransition, NotFound
+from bus.store.alerts import AlertStore
+from bus.store.changes import announce
+from bus.store.db import Database
 
 __all__ = ["AlertList", "AlertService", "RaisedAlert"]
 

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import asyncpg
 from pydantic import BaseModel
 
-from ..domain.capacity import HostCapacity, SpawnDecision, decide_spawn
-from ..errors import InvalidArgument, NotFound
-from ..settings import BusSettings
-from ..store.capacity import CapacityStore
-from ..store.db import Database
+from bus.domain.capacity import HostCapacity, SpawnDecision, decide_spawn
+from bus.errors import InvalidArgument, NotFound
+from bus.settings import BusSettings
+from bus.store.capacity import CapacityStore
+from bus.store.db import Database
 
 __all__ = ["CapacityService", "HostList"]
 

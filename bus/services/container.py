@@ -14,22 +14,22 @@ import anyio
 import asyncpg
 from anyio.abc import TaskGroup
 
-from ..scanner.local import AgentErrorSource, AlertSource
-from ..scanner.odm import odm_sources
-from ..scanner.scanner import Scanner
-from ..scanner.sources import Source
-from ..settings import BusSettings
-from ..store.changes import ChangeHub, ChangeListener
-from ..store.db import Database
-from .agents import AgentService
-from .alerts import AlertService
-from .capacity import CapacityService
-from .events import EventService
-from .leases import LeaseService
-from .messages import MessageService
-from .push import UriSubscriptions
-from .todos import TodoService
-from .work import WorkService
+from bus.scanner.local import AgentErrorSource, AlertSource
+from bus.scanner.odm import odm_sources
+from bus.scanner.scanner import Scanner
+from bus.scanner.sources import Source
+from bus.services.agents import AgentService
+from bus.services.alerts import AlertService
+from bus.services.capacity import CapacityService
+from bus.services.events import EventService
+from bus.services.leases import LeaseService
+from bus.services.messages import MessageService
+from bus.services.push import UriSubscriptions
+from bus.services.todos import TodoService
+from bus.services.work import WorkService
+from bus.settings import BusSettings
+from bus.store.changes import ChangeHub, ChangeListener
+from bus.store.db import Database
 
 __all__ = ["BusServices", "default_sources", "open_services"]
 

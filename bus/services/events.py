@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..domain import uris
-from ..domain.events import MAX_PAYLOAD_BYTES, Event, EventPage, PublishedEvent
-from ..errors import InvalidArgument
-from ..store.changes import announce
-from ..store.db import Database
-from ..store.events import EventStore, decode
+from bus.domain import uris
+from bus.domain.events import MAX_PAYLOAD_BYTES, Event, EventPage, PublishedEvent
+from bus.errors import InvalidArgument
+from bus.store.changes import announce
+from bus.store.db import Database
+from bus.store.events import EventStore, decode
 
 __all__ = ["EventService"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..domain import uris
-from ..domain.leases import Lease, LeaseGrant, LeaseRelease
-from ..errors import Conflict, LeaseHeld, NotFound
-from ..store.changes import announce
-from ..store.db import Database
-from ..store.leases import LeaseStore
+from bus.domain import uris
+from bus.domain.leases import Lease, LeaseGrant, LeaseRelease
+from bus.errors import Conflict, LeaseHeldBy, NotFound
+from bus.store.changes import announce
+from bus.store.db import Database
+from bus.store.leases import LeaseStore
 
 __all__ = ["LeaseService"]
 
@@ -33,14 +33,14 @@ class LeaseService:
         """Grant or renew.
 
         Raises:
-            LeaseHeld: another holder has the lease (names the holder and the expiry).
+            LeaseHeldBy: another holder has the lease (names the holder and the expiry).
         """
         async with self.db.transaction() as conn:
             store = LeaseStore(conn)
             row = await store.acquire(name, holder, ttl_s)
             if row is None:
                 current = await store.get(name)
-                raise LeaseHeld(name, current["holder"], current["expires_at"])
+                raise LeaseHeldBy(name, current["holder"], current["expires_at"])
             if not row["renewed"]:
                 await announce(conn, [uris.lease(name)])
         return LeaseGrant(
@@ -52,7 +52,7 @@ class LeaseService:
 
         Raises:
             NotFound: no lease of that name was ever granted.
-            LeaseHeld: someone else holds it now.
+            LeaseHeldBy: someone else holds it now.
             Conflict: ``token``/``holder`` is not the lease's latest grant (a stale token).
         """
         async with self.db.transaction() as conn:
@@ -66,7 +66,7 @@ class LeaseService:
         if current is None:
             raise NotFound(f"no lease named {name} exists; acquire_lease creates it")
         if current["held"] and current["holder"] != holder:
-            raise LeaseHeld(name, current["holder"], current["expires_at"])
+            raise LeaseHeldBy(name, current["holder"], current["expires_at"])
         raise Conflict(
             f"token {token} of {holder} is not the current grant of lease {name} "
             f"(latest grant: token {current['token']} to {current['holder']}); "

@@ -7,15 +7,24 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from ..domain import uris
-from ..domain.messages import (
-    AckResult, Addressing, Inbox, InboxItem, Message, Receipt, SentMessage, ThreadItem, expand, parse_addresses,
+from bus.domain import uris
+from bus.domain.messages import (
+    AckResult,
+    Addressing,
+    Inbox,
+    InboxItem,
+    Message,
+    Receipt,
+    SentMessage,
+    ThreadItem,
+    expand,
+    parse_addresses,
 )
-from ..errors import Conflict, InvalidArgument, NotFound
-from ..settings import BusSettings
-from ..store.agents import AgentStore
-from ..store.db import Database
-from ..store.messages import MessageStore
+from bus.errors import Conflict, InvalidArgument, NotFound
+from bus.settings import BusSettings
+from bus.store.agents import AgentStore
+from bus.store.db import Database
+from bus.store.messages import MessageStore
 
 __all__ = ["MessageService", "OverdueAck", "OverdueAcks", "Thread"]
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 from anyio.abc import TaskGroup
 
-from ..store.changes import ChangeHub
+from bus.store.changes import ChangeHub
 
 __all__ = ["UriSubscriptions"]
 

@@ -10,13 +10,13 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel
 
-from ..domain import uris
-from ..domain.todos import CLOSED, OPEN, Todo, TodoSummary, check_transition
-from ..errors import Conflict, InvalidArgument, InvalidTransition, NotFound
-from ..settings import BusSettings
-from ..store.changes import announce
-from ..store.db import Database
-from ..store.todos import TodoStore
+from bus.domain import uris
+from bus.domain.todos import CLOSED, OPEN, Todo, TodoSummary, check_transition
+from bus.errors import Conflict, InvalidArgument, InvalidTransition, NotFound
+from bus.settings import BusSettings
+from bus.store.changes import announce
+from bus.store.db import Database
+from bus.store.todos import TodoStore
 
 __all__ = ["TodoPage", "TodoService", "STATUS_FILTERS"]
 

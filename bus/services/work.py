@@ -7,13 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..domain.leases import Lease
-from ..errors import NotFound
-from ..odm_client import OdmUnavailable, open_odm
-from ..settings import BusSettings
-from ..store.db import Database
-from ..store.leases import LeaseStore
-from ..store.messages import MessageStore
+from bus.domain.leases import Lease
+from bus.errors import NotFound
+from bus.odm_client import OdmUnavailable, open_odm
+from bus.settings import BusSettings
+from bus.store.db import Database
+from bus.store.leases import LeaseStore
+from bus.store.messages import MessageStore
 
 __all__ = ["ClaimedTask", "MyWork", "UnreadMessage", "WorkService"]
 

@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterable
 import anyio
 import asyncpg
 
+from servers.kernel import channels
+
 __all__ = ["CHANNEL", "ChangeHub", "ChangeListener", "announce", "notify_sql"]
 
 log = logging.getLogger("xiopro.bus.changes")
 
-CHANNEL = "xiopro_bus_changes"
+CHANNEL = channels.BUS_CHANGES
 
 
 def notify_sql(uris: str) -> str:

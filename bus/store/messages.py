@@ -8,8 +8,8 @@ from typing import NamedTuple
 
 import asyncpg
 
-from ..domain.messages import BODY_PREVIEW
-from .changes import notify_sql
+from bus.domain.messages import BODY_PREVIEW
+from bus.store.changes import notify_sql
 
 __all__ = ["InboxPage", "MessageStore"]
 

@@ -1,11 +1,11 @@
 """SQLModel table models of the odm database (imported by Alembic's env.py for ``target_metadata``)."""
 
-from .planning import DiscussionThread, Idea, IdeaThread
-from .project import Project, ProjectAgentBinding, Sprint
-from .records import OVERRIDE_SCOPES, OverrideRecord
-from .registry import Host, Topic, TopicRelation, User
-from .task import CLAIMABLE_PREDICATE, Task, TaskDependency
-from .ticket import Counter, IdempotencyKey, Ticket, TicketEvolution
+from odm.models.planning import DiscussionThread, Idea, IdeaThread
+from odm.models.project import Project, ProjectAgentBinding, Sprint
+from odm.models.records import OVERRIDE_SCOPES, OverrideRecord
+from odm.models.registry import Host, Topic, TopicRelation, User
+from odm.models.task import CLAIMABLE_PREDICATE, Task, TaskDependency
+from odm.models.ticket import Counter, IdempotencyKey, Ticket, TicketEvolution
 
 __all__ = [
     "CLAIMABLE_PREDICATE",

@@ -7,7 +7,15 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, Index, Text
 from sqlmodel import Field
 
-from ._columns import Metadata, generated_status_state, now_column, search_column, string, text_array, timestamp
+from odm.models._columns import (
+    Metadata,
+    generated_status_state,
+    now_column,
+    search_column,
+    string,
+    text_array,
+    timestamp,
+)
 
 __all__ = ["Project", "ProjectAgentBinding", "Sprint"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Index
 
-from ._columns import Metadata, jsonb, now_column, string, timestamp
+from odm.models._columns import Metadata, jsonb, now_column, string, timestamp
 
 __all__ = ["OVERRIDE_SCOPES", "OverrideRecord"]
 

@@ -9,7 +9,17 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, Column, Computed, Index, SmallInteger, Text
 from sqlmodel import Field, SQLModel
 
-from ._columns import Metadata, generated_status_state, jsonb, money, now_column, search_column, string, text_array, timestamp
+from odm.models._columns import (
+    Metadata,
+    generated_status_state,
+    jsonb,
+    money,
+    now_column,
+    search_column,
+    string,
+    text_array,
+    timestamp,
+)
 
 __all__ = ["CLAIMABLE_PREDICATE", "Task", "TaskDependency"]
 

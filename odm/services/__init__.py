@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 import anyio
 import asyncpg
 
-from ..settings import OdmSettings
-from . import claims, evolution, ideas, projects, reads, registry, tasks, tickets, transitions
-from ._core import OdmServices
+from odm.services import claims, evolution, ideas, projects, reads, registry, tasks, tickets, transitions
+from odm.services._core import OdmServices
+from odm.settings import OdmSettings
 
 __all__ = ["OdmServices", "claims", "evolution", "ideas", "open_services", "projects", "reads", "registry",
            "tasks", "tickets", "transitions"]

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 import asyncpg
 
-from ..errors import Conflict, NotFound
-from ..numbering import kind_of_id
-from ..settings import OdmSettings
-from ..store import Tx
+from odm.errors import NotFound
+from odm.numbering import kind_of_id
+from odm.settings import OdmSettings
+from odm.store import Tx
+from servers.kernel import uow as kernel_uow
 
-__all__ = ["OdmServices", "Work", "dec", "dumps", "jsonish", "need", "single_statement", "transactional"]
+__all__ = ["OdmServices", "Work", "dec", "dumps", "jsonish", "need", "read_only", "single_statement", "transactional"]
 
-P = ParamSpec("P")
-R = TypeVar("R")
-_RETRIES = 3
 _JSON_COLUMNS = ("spec_snapshot", "details", "override_params")
 
 
@@ -33,11 +29,11 @@ class OdmServices:
     primary_user_id: str
 
 
-class Work(Tx):
+class Work(Tx, kernel_uow.Work[OdmServices]):
     """The stores of one transaction plus the services it runs under."""
 
     def __init__(self, conn: asyncpg.Connection, services: OdmServices) -> None:
-        super().__init__(conn)
+        Tx.__init__(self, conn)
         self.services = services
 
     def actor(self, given: str | None) -> str:
@@ -45,41 +41,10 @@ class Work(Tx):
         return given or self.services.primary_user_id
 
 
-def transactional(fn: Callable[Concatenate[Work, P], Awaitable[R]]) -> Callable[Concatenate[OdmServices, P], Awaitable[R]]:
-    """Run the use case ``fn(work, ...)`` in one transaction, retried on deadlock/serialization failure.
-
-    Raises:
-        Conflict: the transaction lost to concurrent changes three times in a row.
-    """
-    return _retried(fn, explicit=True)
-
-
-def single_statement(fn: Callable[Concatenate[Work, P], Awaitable[R]]) -> Callable[Concatenate[OdmServices, P], Awaitable[R]]:
-    """Like :func:`transactional` for a use case whose writes are one statement (atomic by itself):
-    no BEGIN/COMMIT round trips. Reads after that statement see its result.
-
-    Raises:
-        Conflict: the statement lost to concurrent changes three times in a row.
-    """
-    return _retried(fn, explicit=False)
-
-
-def _retried(fn: Callable[Concatenate[Work, P], Awaitable[R]], *, explicit: bool) -> Callable[Concatenate[OdmServices, P], Awaitable[R]]:
-    @functools.wraps(fn)
-    async def run(services: OdmServices, *args: P.args, **kwargs: P.kwargs) -> R:
-        for attempt in range(1, _RETRIES + 1):
-            try:
-                async with services.pool.acquire() as conn:
-                    if not explicit:
-                        return await fn(Work(conn, services), *args, **kwargs)
-                    async with conn.transaction():
-                        return await fn(Work(conn, services), *args, **kwargs)
-            except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
-                if attempt == _RETRIES:
-                    raise Conflict("the work graph changed concurrently; call again") from None
-        raise AssertionError("unreachable")
-
-    return run
+_uow = kernel_uow.UnitOfWork(Work, conflict="the work graph changed concurrently; call again")
+transactional = _uow.transaction  # one transaction per use case
+single_statement = _uow.statement  # a use case whose writes are one statement: no BEGIN/COMMIT
+read_only = _uow.read  # a read-only snapshot
 
 
 def need(row: asyncpg.Record | None, kind: str, key: str) -> asyncpg.Record:

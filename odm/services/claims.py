@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..commands import NextTask
-from ..errors import Conflict
-from ..views import ClaimedTask, NextTaskOut
-from ._core import OdmServices, Work, need, transactional
-from ._task_moves import move_task
+from odm.commands import NextTask
+from odm.errors import Conflict
+from odm.services._core import OdmServices, Work, need, transactional
+from odm.services._task_moves import move_task
+from odm.views import ClaimedTask, NextTaskOut
 
 __all__ = ["next_task", "release_claims", "renew_claims", "sweep_expired_claims"]
 

@@ -12,15 +12,15 @@ from decimal import Decimal
 
 import asyncpg
 
-from ..commands import EvolveTicket
-from ..errors import Conflict, InvalidArgument, InvalidTransition
-from ..numbering import subticket_id
-from ..rules import allocate
-from ..views import EvolutionResult, TicketPlan
-from ._core import Work, dec, dumps, jsonish, need, transactional
-from ._task_moves import move_task, place, route_task
-from .projects import open_project
-from .tickets import TICKET, check_sprint
+from odm.commands import EvolveTicket
+from odm.errors import Conflict, InvalidArgument, InvalidTransition
+from odm.numbering import subticket_id
+from odm.rules import allocate
+from odm.services._core import Work, dec, dumps, jsonish, need, transactional
+from odm.services._task_moves import move_task, place, route_task
+from odm.services.projects import open_project
+from odm.services.tickets import TICKET, check_sprint
+from odm.views import EvolutionResult, TicketPlan
 
 __all__ = ["evolve_ticket"]
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..commands import IdeaCreate, TicketCreate, ThreadCreate
-from ..errors import InvalidArgument
-from ..lifecycles import LIFECYCLES
-from ..numbering import ticket_id
-from ..store import decode_cursor, encode_cursor
-from ..views import IdeaOut, Page, ThreadOut, TicketOut
-from ._core import Work, need, transactional
-from .projects import check_topics, open_project
-from .tickets import ticket_out
+from odm.commands import IdeaCreate, ThreadCreate, TicketCreate
+from odm.errors import InvalidArgument
+from odm.lifecycles import LIFECYCLES
+from odm.numbering import ticket_id
+from odm.services._core import Work, need, transactional
+from odm.services.projects import check_topics, open_project
+from odm.services.tickets import ticket_out
+from odm.store import decode_cursor, encode_cursor
+from odm.views import IdeaOut, Page, ThreadOut, TicketOut
 
 __all__ = ["create_idea", "create_thread", "link_idea_thread", "list_ideas", "list_threads", "promote_idea",
            "promote_thread"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..commands import ProjectCreate, ProjectUpdate, RosterSet, SprintCreate
-from ..errors import Conflict, InvalidArgument, NotFound
-from ..lifecycles import LIFECYCLES
-from ..store import decode_cursor, encode_cursor
-from ..views import Page, ProjectDetail, ProjectOut, RosterMember, SprintOut
-from ._core import Work, need, transactional
+from odm.commands import ProjectCreate, ProjectUpdate, RosterSet, SprintCreate
+from odm.errors import Conflict, InvalidArgument, NotFound
+from odm.lifecycles import LIFECYCLES
+from odm.services._core import Work, need, transactional
+from odm.store import decode_cursor, encode_cursor
+from odm.views import Page, ProjectDetail, ProjectOut, RosterMember, SprintOut
 
 __all__ = [
     "create_project", "create_sprint", "get_project", "list_projects", "list_sprints", "open_project",

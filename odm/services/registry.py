@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..commands import HostRegister, TopicCreate, UserCreate
-from ..errors import Conflict
-from ..settings import OdmSettings
-from ..store import Tx
-from ..views import HostOut, TopicOut, UserOut
-from ._core import Work, transactional
-from .projects import check_topics
+from odm.commands import HostRegister, TopicCreate, UserCreate
+from odm.errors import Conflict
+from odm.services._core import Work, transactional
+from odm.services.projects import check_topics
+from odm.settings import OdmSettings
+from odm.store import Tx
+from odm.views import HostOut, TopicOut, UserOut
 
 __all__ = ["create_topic", "create_user", "ensure_primary_user", "list_hosts", "list_topics", "list_users",
            "register_host"]

@@ -3,17 +3,17 @@ dependencies without cycles, reassignment snapshots), read and list."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import asyncpg
 
-from ..commands import TaskCreate, TaskUpdate
-from ..errors import Conflict, DependencyCycle, InvalidArgument, NotFound
-from ..rules import SPEC_FIELDS, placement
-from ..store import decode_cursor, encode_cursor
-from ..views import Page, TaskBrief, TaskDetail, TaskOut
-from ._core import OdmServices, Work, dec, dumps, need, single_statement, transactional
-from ._task_moves import TASK, check_claim, place, route_task, task_detail, task_out
+from odm.commands import TaskCreate, TaskUpdate
+from odm.errors import Conflict, DependencyCycle, InvalidArgument, NotFound
+from odm.rules import SPEC_FIELDS, placement
+from odm.services._core import OdmServices, Work, dec, dumps, need, single_statement, transactional
+from odm.services._task_moves import TASK, check_claim, place, route_task, task_detail, task_out
+from odm.store import decode_cursor, encode_cursor
+from odm.views import Page, TaskBrief, TaskDetail, TaskOut
 
 __all__ = ["create_task", "get_task", "list_tasks", "update_task"]
 
@@ -116,7 +116,7 @@ async def update_task(w: Work, cmd: TaskUpdate) -> TaskOut:
         spec = {f: changes.get(f, row[f]) for f in SPEC_FIELDS}
         changes["spec_snapshot"] = dumps(spec | {"spec_version": changes.get("spec_version", row["spec_version"]),
                                                "agent_id": changes["assigned_runtime_id"],
-                                               "taken_at": datetime.now(timezone.utc).isoformat()})
+                                               "taken_at": datetime.now(UTC).isoformat()})
     deps_changed = False
     if cmd.depends_on is not None:
         deps_changed = await _replace_dependencies(w, cmd.id, _unique(cmd.depends_on))

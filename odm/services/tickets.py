@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..commands import TicketCreate, TicketImport, TicketUpdate
-from ..errors import Conflict, InvalidArgument
-from ..lifecycles import LIFECYCLES
-from ..numbering import ticket_id
-from ..store import decode_cursor, encode_cursor
-from ..views import EvolutionOut, Page, TaskBrief, TicketDetail, TicketOut
-from ._core import Work, dec, jsonish, need, transactional
-from .projects import check_topics, open_project
+from odm.commands import TicketCreate, TicketImport, TicketUpdate
+from odm.errors import Conflict, InvalidArgument
+from odm.lifecycles import LIFECYCLES
+from odm.numbering import ticket_id
+from odm.services._core import Work, dec, jsonish, need, transactional
+from odm.services.projects import check_topics, open_project
+from odm.store import decode_cursor, encode_cursor
+from odm.views import EvolutionOut, Page, TaskBrief, TicketDetail, TicketOut
 
 __all__ = ["check_sprint", "create_ticket", "get_ticket", "import_ticket", "list_tickets", "ticket_out", "update_ticket"]
 

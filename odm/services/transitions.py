@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import asyncpg
 
-from ..commands import Transition
-from ..errors import InvalidTransition
-from ..lifecycles import LIFECYCLES
-from ..rules import override_type
-from ..views import OverrideOut, TransitionOut
-from ._core import Work, dumps, jsonish, need, transactional
-from ._task_moves import check_claim, move_task
+from odm.commands import Transition
+from odm.errors import InvalidTransition
+from odm.lifecycles import LIFECYCLES
+from odm.rules import override_type
+from odm.services._core import Work, dumps, jsonish, need, transactional
+from odm.services._task_moves import check_claim, move_task
+from odm.views import OverrideOut, TransitionOut
 
 __all__ = ["list_overrides", "transition"]
 

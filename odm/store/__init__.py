@@ -6,16 +6,16 @@ from functools import cached_property
 
 import asyncpg
 
-from ._paging import decode_cursor, encode_cursor
-from .claims import ClaimStore
-from .idempotency import IdempotencyStore
-from .planning import IdeaStore, ThreadStore
-from .projects import ProjectStore, RosterStore, SprintStore
-from .records import EvolutionStore, OverrideStore
-from .registry import HostStore, TopicStore, UserStore
-from .search import SEARCHABLE, FeedStore, SearchStore
-from .tasks import TaskStore
-from .tickets import TicketStore
+from odm.store._paging import decode_cursor, encode_cursor
+from odm.store.claims import ClaimStore
+from odm.store.idempotency import IdempotencyStore
+from odm.store.planning import IdeaStore, ThreadStore
+from odm.store.projects import ProjectStore, RosterStore, SprintStore
+from odm.store.records import EvolutionStore, OverrideStore
+from odm.store.registry import HostStore, TopicStore, UserStore
+from odm.store.search import SEARCHABLE, FeedStore, SearchStore
+from odm.store.tasks import TaskStore
+from odm.store.tickets import TicketStore
 
 __all__ = ["SEARCHABLE", "Tx", "decode_cursor", "encode_cursor"]
 

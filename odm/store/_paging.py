@@ -7,7 +7,7 @@ import binascii
 import json
 from typing import Any
 
-from ..errors import InvalidArgument
+from odm.errors import InvalidArgument
 
 __all__ = ["decode_cursor", "encode_cursor"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..lifecycles import LIFECYCLES
-from ..models import CLAIMABLE_PREDICATE
-from ..types import DEFAULT_LEASE_SECONDS
-from ._base import Store
+from odm.lifecycles import LIFECYCLES
+from odm.models import CLAIMABLE_PREDICATE
+from odm.store._base import Store
+from odm.types import DEFAULT_LEASE_SECONDS
 
 __all__ = ["CLAIMED", "ClaimStore", "RELEASED", "TICKET_STARTABLE"]
 

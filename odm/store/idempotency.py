@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..errors import IdempotencyMismatch
-from ._base import Store
+from odm.errors import IdempotencyMismatch
+from odm.store._base import Store
 
 __all__ = ["IdempotencyStore"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..models import DiscussionThread, Idea
-from ._base import Store
+from odm.models import DiscussionThread, Idea
+from odm.store._base import Store
 
 __all__ = ["IdeaStore", "ThreadStore"]
 

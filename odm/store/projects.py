@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..models import Project, ProjectAgentBinding, Sprint
-from ._base import Store
+from odm.models import Project, ProjectAgentBinding, Sprint
+from odm.store._base import Store
 
 __all__ = ["ProjectStore", "RosterStore", "SprintStore"]
 

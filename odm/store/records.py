@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..models import OverrideRecord, TicketEvolution
-from ._base import Store
+from odm.models import OverrideRecord, TicketEvolution
+from odm.store._base import Store
 
 __all__ = ["EvolutionStore", "OverrideStore"]
 

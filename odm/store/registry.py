@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..models import Host, Topic, User
-from ._base import Store
+from odm.models import Host, Topic, User
+from odm.store._base import Store
 
 __all__ = ["HostStore", "TopicStore", "UserStore"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..models import CLAIMABLE_PREDICATE
-from ._base import Store
+from odm.models import CLAIMABLE_PREDICATE
+from odm.store._base import Store
 
 __all__ = ["FeedStore", "SearchStore"]
 

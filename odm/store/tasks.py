@@ -6,9 +6,9 @@ from collections import deque
 
 import asyncpg
 
-from ..models import Task
-from ..numbering import task_id_sql
-from ._base import Store
+from odm.models import Task
+from odm.numbering import task_id_sql
+from odm.store._base import Store
 
 __all__ = ["TaskStore"]
 

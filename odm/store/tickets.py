@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..models import Ticket
-from ._base import Store
+from odm.models import Ticket
+from odm.store._base import Store
 
 __all__ = ["TicketStore"]
 

@@ -2,47 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import NoReturn
 
 from bus.services.container import BusServices, open_services
 from bus.settings import BusSettings
-from pydantic import ValidationError
+from servers.app import Runtime, ServerSpec, ToolRegistry
+from servers.bus import agents, alerts, capacity, events, leases, messages, ops, todos
+from servers.bus.push import PgSubscriptionBus
+from servers.bus.resources import register
+from servers.runtime.settings import load
 
-from ..app import Runtime, ServerSpec
-from ..errors import StartupError
-from ..cli import run_server
-from . import agents as _agents  # noqa: F401 - registers the tools
-from . import alerts as _alerts  # noqa: F401
-from . import capacity as _capacity  # noqa: F401
-from . import events as _events  # noqa: F401
-from . import leases as _leases  # noqa: F401
-from . import messages as _messages  # noqa: F401
-from . import ops as _ops  # noqa: F401
-from . import todos as _todos  # noqa: F401
-from ._registry import tools
-from .push import PgSubscriptionBus
-from .resources import register
+__all__ = ["SPEC", "TOOLSETS", "bus_services", "load_bus_settings", "tools"]
 
-__all__ = ["SPEC", "bus_services", "load_bus_settings", "main", "tools"]
+TOOLSETS = {
+    "default": "agent coordination: registry, messages, events, leases, todos, host capacity",
+    "messages": "threads, read receipts and overdue acknowledgements",
+    "events": "read the event log by topic and id range",
+    "alerts": "raise, acknowledge, resolve and list alerts",
+    "ops": "orchestrator reads: can_spawn, hosts, my_work, agents, leases, the attention scanner",
+}
+tools = ToolRegistry(TOOLSETS, [m.tools for m in (agents, alerts, capacity, events, leases, messages, ops, todos)])
 
 
 def load_bus_settings() -> BusSettings:
-    """The Bus settings from the environment; a bad value becomes one line naming the variable.
-
-    Raises:
-        StartupError: an ``XIOPRO_BUS_*`` or ``XIOPRO_PRIMARY_USER`` value the Bus cannot use.
-    """
-    try:
-        return BusSettings()
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else ""
-        message = err["msg"].removeprefix("Value error, ")
-        if field:
-            message = f"{field if field.startswith('XIOPRO_') else 'XIOPRO_BUS_' + field.upper()} {message}"
-        raise StartupError("invalid_argument", f"{message}; fix the variable and start again") from None
+    """The Bus settings from the environment. Raises: StartupError naming the variable."""
+    return load(BusSettings)
 
 
 def bus_services(settings: BusSettings | None = None):
@@ -83,10 +68,3 @@ SPEC = ServerSpec(
     json_response=True,
 )
 
-
-def main(argv: Sequence[str] | None = None) -> NoReturn:
-    run_server(SPEC, argv)
-
-
-if __name__ == "__main__":
-    main()

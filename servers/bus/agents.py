@@ -10,10 +10,12 @@ from pydantic import BaseModel, Field, StringConstraints
 from bus.domain.agents import Agent, AgentStatus, ReportedStatus
 from bus.domain.names import AgentId, HostId, Role, Words
 from bus.services.agents import HeartbeatAnswer, Liveness
-
-from ._registry import services, tools
+from servers.app import ToolGroup
+from servers.bus._context import services
 
 __all__ = ["AgentList", "heartbeat", "list_agents", "register_agent"]
+
+tools = ToolGroup()
 
 Capability = Words(64)
 WorkItem = Words(128)
@@ -27,7 +29,7 @@ async def register_agent(
     role: Role,
     registration_name: RegistrationName | None = None,
     host_id: HostId | None = None,
-    capabilities: Annotated[list[Capability], Field(max_length=100)] = [],  # noqa: B006 - pydantic copies it
+    capabilities: Annotated[list[Capability], Field(max_length=100)] = [],
 ) -> Liveness:
     """Register (or re-register) an agent: online from now on; heartbeat to stay so. Call at start-up.
     """
@@ -39,7 +41,7 @@ async def heartbeat(
     ctx: Context,
     agent_id: AgentId,
     status: ReportedStatus = "online",
-    in_flight: Annotated[list[WorkItem], Field(max_length=100)] = [],  # noqa: B006
+    in_flight: Annotated[list[WorkItem], Field(max_length=100)] = [],
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None,
 ) -> HeartbeatAnswer:
     """Say you are alive (in_flight: ids of work in progress; with any, your ODM task claims are renewed too);

@@ -10,10 +10,12 @@ from pydantic import Field, StringConstraints
 from bus.domain.alerts import Alert, AlertSeverity
 from bus.domain.names import AgentId, Words
 from bus.services.alerts import AlertList, RaisedAlert
-
-from ._registry import services, tools
+from servers.app import ToolGroup
+from servers.bus._context import services
 
 __all__ = ["acknowledge_alert", "list_alerts", "raise_alert", "resolve_alert"]
+
+tools = ToolGroup()
 
 AlertId = Annotated[int, Field(ge=1)]
 Short = Words(128)

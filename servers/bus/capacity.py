@@ -10,10 +10,12 @@ from pydantic import Field
 from bus.domain.capacity import HostStatus, SpawnDecision
 from bus.domain.names import HostId, Words
 from bus.services.capacity import HostList
-
-from ._registry import services, tools
+from servers.app import ToolGroup
+from servers.bus._context import services
 
 __all__ = ["can_spawn", "list_hosts", "report_host_capacity"]
+
+tools = ToolGroup()
 
 Gigabytes = Annotated[float, Field(ge=0)]
 Service = Words(64)
@@ -29,7 +31,7 @@ async def report_host_capacity(
     active_agents: Annotated[int, Field(ge=0, le=100_000)],
     reserved_ram_gb: Gigabytes = 0.0,
     max_concurrent_agents: Annotated[int, Field(ge=0, le=100_000)] | None = None,
-    active_services: Annotated[list[Service], Field(max_length=100)] = [],  # noqa: B006
+    active_services: Annotated[list[Service], Field(max_length=100)] = [],
     status: HostStatus = "online",
 ) -> SpawnDecision:
     """Record a host's RAM and agent count now (replaces its last report); answers can_spawn for it.

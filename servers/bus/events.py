@@ -9,10 +9,12 @@ from pydantic import Field
 
 from bus.domain.events import EventPage, PublishedEvent, Severity
 from bus.domain.names import AgentId, Topic
-
-from ._registry import services, tools
+from servers.app import ToolGroup
+from servers.bus._context import services
 
 __all__ = ["publish_event", "read_events"]
+
+tools = ToolGroup()
 
 EventId = Annotated[int, Field(ge=0)]
 

@@ -9,10 +9,12 @@ from pydantic import Field
 
 from bus.domain.leases import Lease, LeaseGrant, LeaseRelease
 from bus.domain.names import AgentId, LeaseName
-
-from ._registry import services, tools
+from servers.app import ToolGroup
+from servers.bus._context import services
 
 __all__ = ["acquire_lease", "get_lease", "release_lease"]
+
+tools = ToolGroup()
 
 
 @tools.tool(title="Acquire lease", read_only=False, destructive=False, idempotent=False, open_world=False)

@@ -11,10 +11,12 @@ from pydantic import Field, StringConstraints
 from bus.domain.messages import AckResult, Address, Importance, Inbox, Message, SentMessage
 from bus.domain.names import AgentId, Words
 from bus.services.messages import OverdueAcks, Thread
-
-from ._registry import services, tools
+from servers.app import ToolGroup
+from servers.bus._context import services
 
 __all__ = ["ack_message", "fetch_inbox", "get_message", "overdue_acks", "read_thread", "send_message"]
+
+tools = ToolGroup()
 
 MessageId = Annotated[int, Field(ge=1)]
 Limit = Annotated[int, Field(ge=1, le=200)]

@@ -7,10 +7,12 @@ from mcp.server.mcpserver import Context
 from bus.domain.names import AgentId
 from bus.scanner.scanner import ScanReport
 from bus.services.work import MyWork
-
-from ._registry import services, tools
+from servers.app import ToolGroup
+from servers.bus._context import services
 
 __all__ = ["my_work", "scan_now"]
+
+tools = ToolGroup()
 
 
 @tools.tool("ops", title="My work", read_only=True, destructive=False, idempotent=True, open_world=True)

@@ -93,6 +93,6 @@ def install_legacy_subscribe(server: MCPServer) -> None:
         ctx.lifespan_context.services.push.remove(uri, getattr(session, "_connection", session))
         return EmptyResult()
 
-    lowlevel = server._lowlevel_server  # noqa: SLF001 - MCPServer exposes no hook for these two methods
+    lowlevel = server._lowlevel_server
     lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
     lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timezone
-from uuid import UUID
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from bus.errors import BusError, NotFound
+from bus.errors import NotFound, SuiteError
 from bus.services.container import BusServices
 from servers.app import SuiteServer
-
-from ._registry import services
-from .push import install_legacy_subscribe
-from ..prompt_files import install_prompt
-from ..schema_compact import compact_tool_schemas
+from servers.app.prompts import install_prompt
+from servers.bus._context import services
+from servers.bus.push import install_legacy_subscribe
 
 __all__ = ["register", "resource_errors"]
 
@@ -34,7 +32,7 @@ def resource_errors(fn: _F) -> _F:
             return await fn(*args, **kwargs)
         except NotFound as exc:
             raise ResourceNotFoundError(f"[{exc.code}] {exc}") from None
-        except BusError as exc:
+        except SuiteError as exc:
             raise ResourceError(f"[{exc.code}] {exc}") from None
 
     return wrapper  # type: ignore[return-value]
@@ -47,7 +45,6 @@ def static_services(server: SuiteServer) -> BusServices:
 
 
 def register(server: SuiteServer) -> None:
-    compact_tool_schemas(server)
     install_legacy_subscribe(server)
     install_prompt(server, "attention_brief", _attention_queue)
 
@@ -154,7 +151,7 @@ async def _attention_queue(ctx: Context, arguments: dict[str, str]) -> dict[str,
             lines.append("   " + t.description.strip().replace("\n", "\n   ")[:500])
     return {
         "audience": assigned_to or "the team's humans",
-        "now": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "now": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "count": str(len(queue)),
         "queue": "\n".join(lines) or "(the queue is empty)",
     }

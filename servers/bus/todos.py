@@ -8,14 +8,15 @@ from uuid import UUID
 from mcp.server.mcpserver import Context
 from pydantic import Field, StringConstraints
 
+from bus.domain.names import Words
 from bus.domain.todos import LinkedType, Priority, Todo, TodoRef, TodoStatus
 from bus.services.todos import TodoPage
-
-from bus.domain.names import Words
-
-from ._registry import services, tools
+from servers.app import ToolGroup
+from servers.bus._context import services
 
 __all__ = ["create_todo", "list_todos", "update_todo"]
+
+tools = ToolGroup()
 
 Name = Words(64)
 Title = Words(300)

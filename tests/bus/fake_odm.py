@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -36,7 +36,7 @@ class FakeOdm:
 
     def add_task(self, task_id: str, status_state: str, *, started_hours_ago: float | None = None,
                  claimed_by: str | None = None, title: str = "a task") -> dict[str, Any]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         started = now - timedelta(hours=started_hours_ago) if started_hours_ago is not None else None
         task = {"id": task_id, "title": title, "status_state": status_state, "priority": "normal",
                 "ticket_id": task_id.split(".")[0], "project_id": "p1", "claimed_by": claimed_by,
@@ -45,7 +45,7 @@ class FakeOdm:
         return task
 
     def _tasks(self, status_state: str, claimed_by: str, in_progress_over_s: str) -> list[dict[str, Any]]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         chosen = self.tasks
         if status_state:
             chosen = [t for t in chosen if t["status_state"] in status_state.split(",")]

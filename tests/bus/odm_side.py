@@ -15,7 +15,7 @@ import asyncpg
 from mcp import Client
 
 from servers import odm
-from servers.settings import SuiteSettings
+from servers.runtime.settings import SuiteSettings
 from tests.bus.fake_odm import FakeOdm, fake_odm
 from tests.support.http import serve_http
 

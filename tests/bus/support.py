@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-
-import warnings
 
 import anyio
 import asyncpg
@@ -18,7 +17,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from bus.settings import BusSettings
 from servers import bus
 from servers.app import ServerSpec, SuiteServer, build_server, open_runtime
-from servers.settings import SuiteSettings
+from servers.runtime.settings import SuiteSettings
 from tests.conftest import connect_client
 
 __all__ = ["bus_client", "bus_server", "bus_spec", "call", "call_error", "sql", "subscribed", "text_of"]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bus.domain.agents import liveness
 from tests.bus.support import bus_client, call, call_error, sql
 
-NOW = datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bus.domain.capacity import HostCapacity, decide_spawn
 from tests.bus.support import bus_client, call, call_error, sql
 
-NOW = datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
 
 
 def capacity(**overrides) -> HostCapacity:

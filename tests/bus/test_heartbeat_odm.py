@@ -15,7 +15,7 @@ from tests.conftest import script_env
 from tests.support.net import running_server
 from tests.support.odm import call as odm_call
 
-ODM = [sys.executable, "-m", "servers.odm"]
+ODM = [sys.executable, "-m", "servers.cli.odm_mcp"]
 
 
 def _odm(suite_settings, home, *args: str):

@@ -11,7 +11,7 @@ from tests.bus.support import bus_client, call, sql
 from tests.conftest import script_env
 from tests.support.net import running_server
 
-ODM = [sys.executable, "-m", "servers.odm"]
+ODM = [sys.executable, "-m", "servers.cli.odm_mcp"]
 
 
 def _sources(report: dict) -> dict:

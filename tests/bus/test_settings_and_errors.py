@@ -6,12 +6,12 @@ import pytest
 
 from bus import errors
 from servers.bus import load_bus_settings
-from servers.errors import CODES, StartupError
+from servers.kernel.errors import CODES, StartupError
 
 
 def test_every_bus_error_has_a_code_the_server_shows():
     classes = [getattr(errors, name) for name in errors.__all__]
-    assert all(cls.code in CODES for cls in classes if cls is not errors.BusError)
+    assert all(cls.code in CODES for cls in classes if cls is not errors.SuiteError)
 
 
 def test_settings_come_from_the_environment(monkeypatch):

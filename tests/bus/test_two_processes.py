@@ -13,7 +13,7 @@ from tests.bus.support import call, subscribed
 from tests.conftest import ERAS, script_env
 from tests.support.net import running_server
 
-BUS = [sys.executable, "-m", "servers.bus"]
+BUS = [sys.executable, "-m", "servers.cli.bus_mcp"]
 
 
 @asynccontextmanager

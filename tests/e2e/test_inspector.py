@@ -71,7 +71,7 @@ async def test_stdio_tools_list_passes_strict_and_health_answers(inspector, serv
 async def test_every_tool_answers_its_sample_through_the_inspector_over_http(inspector, server, suite_settings):
     samples: dict[str, Sample] = importlib.import_module(f"tests.e2e.samples.{server}").SAMPLES
     env = script_env(**server_env(suite_settings))
-    async with running_server([sys.executable, "-m", f"servers.{server}", "--toolsets", "all"], env) as url:
+    async with running_server([sys.executable, "-m", f"servers.cli.{server}_mcp", "--toolsets", "all"], env) as url:
         for era in INSPECTOR_ERAS:
             listed = await inspect(inspector, "--protocol-era", era, "--method", "tools/list", "--strict", url)
         tools = {tool["name"] for tool in listed["result"]["tools"]}

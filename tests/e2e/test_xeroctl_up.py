@@ -136,7 +136,7 @@ def test_a_crashed_server_stops_the_suite_with_its_log_tail(tmp_path):
     running = Suite(tmp_path).start_ready()
     try:
         children = suite_processes(running.proc.pid, tmp_path)
-        odm = next(p for p in children if "servers.odm" in " ".join(p.cmdline()))
+        odm = next(p for p in children if "servers.cli.odm_mcp" in " ".join(p.cmdline()))
         odm.kill()
         running.wait_for("odm-mcp exited")
         assert running.stop(sig=None) == 1, "the suite stops on its own, with a failure status"

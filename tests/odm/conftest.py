@@ -9,8 +9,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from servers.database import Target, prepare_database
-from servers.settings import SuiteSettings
+from servers.runtime.database import Target, prepare_database
+from servers.runtime.settings import SuiteSettings
 from tests.support.pg import TestPostgres
 
 

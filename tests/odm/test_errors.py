@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from odm import errors
-from servers.errors import CODES, describe_exception
+from servers.kernel.errors import CODES, describe_exception
 
 CODED = [errors.NotFound, errors.InvalidArgument, errors.InvalidTransition, errors.Conflict,
          errors.DependencyCycle, errors.IdempotencyMismatch]

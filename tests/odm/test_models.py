@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 import odm.models  # noqa: F401
 from odm.lifecycles import LIFECYCLES
 from odm.models import CLAIMABLE_PREDICATE
-from servers.database import Target, prepare_database
+from servers.runtime.database import Target, prepare_database
 
 
 def _same_type(context, inspected_column, metadata_column, inspected_type, metadata_type):

@@ -34,4 +34,4 @@ async def test_a_blank_primary_user_stops_the_server_with_one_line(odm_settings)
             ["odm-mcp"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=110))
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
-        "odm-mcp: [invalid_argument] XIOPRO_PRIMARY_USER must name a person or role, not be blank; fix it and start again")
+        "odm-mcp: [invalid_argument] XIOPRO_PRIMARY_USER must name a person or role, not be blank; fix the variable and start again")

@@ -12,7 +12,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from servers.cli import bind_socket
+from servers.cli.serve import bind_socket
 from tests.conftest import ERAS, script_env
 from tests.support.net import free_port, running_server
 
@@ -116,7 +116,7 @@ async def test_stdio_server_answers_health_in_both_eras(script, suite_settings):
             assert result.structured_content["migration_revision"] is not None
 
 
-@pytest.mark.parametrize("module", ["servers.bus", "servers.odm", "servers.xem"])
+@pytest.mark.parametrize("module", ["servers.cli.bus_mcp", "servers.cli.odm_mcp", "servers.cli.xem_mcp"])
 async def test_http_server_answers_health_in_both_eras(module, suite_settings):
     env = script_env(XIOPRO_HOME=str(suite_settings.home), XIOPRO_BUS_DSN=suite_settings.bus_dsn,
                      XIOPRO_ODM_DSN=suite_settings.odm_dsn, XIOPRO_LOG_LEVEL="WARNING")

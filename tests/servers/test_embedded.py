@@ -8,19 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import anyio
 import asyncpg
 import psutil
 import pytest
 
-from servers.embedded import EmbeddedCluster
-from servers.errors import StartupError
+from servers.kernel.errors import StartupError
+from servers.runtime.embedded import EmbeddedCluster
+from tests.support.wait import wait_for
 
 # A second process: acquire, report the postmaster pid, then hold the cluster until stdin closes.
 HOLDER = """
 import sys
 from pathlib import Path
-from servers.embedded import EmbeddedCluster
+from servers.runtime.embedded import EmbeddedCluster
 cluster = EmbeddedCluster(Path(sys.argv[1]))
 cluster.acquire()
 print(cluster.status().pid, flush=True)
@@ -94,9 +94,8 @@ async def test_a_crashed_postmaster_is_restarted_by_the_next_acquire(tmp_path):
     cluster.acquire()
     first = cluster.status().pid
     psutil.Process(first).kill()
-    with anyio.fail_after(30):
-        while psutil.pid_exists(first) and psutil.Process(first).status() != psutil.STATUS_ZOMBIE:
-            await anyio.sleep(0.05)
+    await wait_for(lambda: not psutil.pid_exists(first) or psutil.Process(first).status() == psutil.STATUS_ZOMBIE,
+                   what="the killed postmaster to exit", every=0.05)
     cluster.acquire()
     try:
         assert cluster.status().pid != first

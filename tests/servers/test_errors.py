@@ -6,15 +6,13 @@ import logging
 from typing import Literal
 
 import asyncpg
-import pytest
 
 from servers import bus
-from servers.app import ServerSpec
-from servers.errors import SuiteError
-from servers.toolsets import ToolRegistry
+from servers.app import ServerSpec, ToolGroup, ToolRegistry
+from servers.kernel.errors import NotFound
 from tests.conftest import connect_client
 
-tools = ToolRegistry({"default": "error probes"})
+tools = ToolGroup()
 _flags = dict(read_only=True, destructive=False, idempotent=True, open_world=False)
 
 
@@ -28,7 +26,7 @@ class DomainRefusal(Exception):
 async def refuse(kind: Literal["suite", "domain"]) -> str:
     """Fail with a coded error."""
     if kind == "suite":
-        raise SuiteError("not_found", "task 1001.01 does not exist; call search to find it")
+        raise NotFound("task 1001.01 does not exist; call search to find it")
     raise DomainRefusal("task 1001.02 cannot go from create.draft to complete.completed; allowed next: plan.draft")
 
 
@@ -52,7 +50,7 @@ async def typed(count: int, priority: Literal["low", "normal", "high"] = "normal
 
 SPEC = ServerSpec(
     program="probe-mcp", name="xiopro-probe", title="probe", database="bus", schema="public",
-    instructions="probe", tools=tools, default_port=0,
+    instructions="probe", tools=ToolRegistry({"default": "error probes"}, [tools]), default_port=0,
 )
 
 

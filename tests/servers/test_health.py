@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
-from datetime import datetime, timezone
 
 import pytest
 
@@ -29,7 +29,7 @@ async def test_health_reports_version_database_revision_and_time(server, suite_s
     assert health["migration_revision"] == health["latest_revision"] is not None
     assert health["embedded"] is False
     server_time = datetime.fromisoformat(health["server_time"])
-    assert abs((server_time - datetime.now(timezone.utc)).total_seconds()) < 60
+    assert abs((server_time - datetime.now(UTC)).total_seconds()) < 60
 
 
 @pytest.mark.parametrize("server", sorted(SPECS))

@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 
 from resources import resource_path
-from servers.database import Target, prepare_database, read_status
-from servers.errors import StartupError
+from servers.kernel.errors import StartupError
+from servers.runtime.database import Target, prepare_database, read_status
 from tests.conftest import script_env
 from tests.support.catalog import schema_fingerprint
 

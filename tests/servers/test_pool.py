@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servers.database import Target, open_pool, prepare_database
+from servers.runtime.database import Target, open_pool, prepare_database
 
 
 async def test_a_connection_returned_inside_a_transaction_comes_back_rolled_back_without_its_locks(pg):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from mcp import Client
 from mcp.server import MCPServer
 
-from servers.prompt_files import install_prompt, load_prompt
-from mcp import Client
+from servers.app.prompts import install_prompt, load_prompt
 
 TEMPLATE = '''+++
 name = "greet"

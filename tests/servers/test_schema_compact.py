@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, Field
 
-from servers.schema_compact import compact
+from servers.app.schemas import compact
 
 
 class Part(BaseModel):

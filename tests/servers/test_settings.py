@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from servers.errors import StartupError
-from servers.settings import load_settings, redact_dsn
+from servers.kernel.errors import StartupError
+from servers.runtime.settings import load_settings, redact_dsn
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_empty_dsn_means_the_embedded_cluster(monkeypatch, tmp_path):
 
 
 def test_servers_run_on_uvloop_by_default_and_on_plain_asyncio_when_asked(monkeypatch):
-    from servers.cli import loop_options
+    from servers.cli.serve import loop_options
 
     assert loop_options(load_settings()) == {"use_uvloop": True}  # a declared dependency on Linux
     monkeypatch.setenv("XIOPRO_EVENT_LOOP", "asyncio")

@@ -6,14 +6,15 @@ from mcp import Client
 from mcp.server._otel import OpenTelemetryMiddleware
 from opentelemetry import trace
 
-from servers import app, bus
+from servers import bus
 from servers.app import build_server, open_runtime
+from servers.app import server as app
 
 
 async def _span_layers_and_health(suite_settings) -> tuple[int, bool]:
     async with open_runtime(bus.SPEC, suite_settings) as runtime:
         server = build_server(bus.SPEC, runtime, bus.SPEC.tools.select(None))
-        layers = sum(isinstance(m, OpenTelemetryMiddleware) for m in server._lowlevel_server.middleware)
+        layers = sum(isinstance(m, OpenTelemetryMiddleware) for m in server.middleware)
         async with Client(server) as client:
             result = await client.call_tool("health", {})
     return layers, not result.is_error

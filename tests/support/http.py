@@ -9,8 +9,8 @@ import anyio
 import uvicorn
 
 from servers.app import ServerSpec, build_server, open_runtime
-from servers.cli import bind_socket, http_config
-from servers.settings import SuiteSettings
+from servers.cli.serve import bind_socket, http_config
+from servers.runtime.settings import SuiteSettings
 
 __all__ = ["serve_http"]
 

@@ -8,8 +8,9 @@ import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-import anyio
 from mcp import Client
+
+from tests.support.wait import wait_for
 
 __all__ = ["free_port", "running_server"]
 
@@ -34,17 +35,17 @@ async def running_server(argv: Sequence[str], env: dict[str, str], *, timeout: f
     if started is not None:
         started.append(proc)
     try:
-        with anyio.fail_after(timeout):
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    raise AssertionError(f"{argv} exited {proc.returncode}: {log.read().decode(errors='replace')[-3000:]}")
-                try:
-                    async with Client(url, mode="legacy") as client:
-                        if not (await client.call_tool("health", {})).is_error:
-                            break
-                except Exception:  # noqa: BLE001 - not listening yet
-                    await anyio.sleep(0.05)
+        async def healthy() -> bool:
+            if proc.poll() is not None:
+                log.seek(0)
+                raise AssertionError(f"{argv} exited {proc.returncode}: {log.read().decode(errors='replace')[-3000:]}")
+            try:
+                async with Client(url, mode="legacy") as client:
+                    return not (await client.call_tool("health", {})).is_error
+            except Exception:
+                return False
+
+        await wait_for(healthy, what=f"{argv[-1]} to answer health at {url}", within=timeout, every=0.05)
         yield url
     finally:
         proc.terminate()

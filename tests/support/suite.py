@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import queue
-import time
 import signal
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 

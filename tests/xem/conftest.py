@@ -10,9 +10,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from servers.database import Target, prepare_database
-
-from .support import Mesh
+from servers.runtime.database import Target, prepare_database
+from tests.xem.support import Mesh
 
 
 @dataclass

@@ -94,7 +94,7 @@ class Mesh:
         (tmp / "tool.py").write_text(TOOL_SCRIPT)
 
     def start_router(self) -> Proc:
-        proc = Proc([sys.executable, "-m", "servers.xem_router", "--bind", self.endpoint], self.env, self.tmp / "router.log")
+        proc = Proc([sys.executable, "-m", "servers.cli.xem_router", "--bind", self.endpoint], self.env, self.tmp / "router.log")
         self.procs.append(proc)
         return proc
 
@@ -130,7 +130,7 @@ class Mesh:
         return path
 
     def start_agent(self, config: Path, label: str) -> Proc:
-        proc = Proc([sys.executable, "-m", "servers.xem_agent", "--config", str(config)], self.env, self.tmp / f"agent-{label}.log")
+        proc = Proc([sys.executable, "-m", "servers.cli.xem_agent", "--config", str(config)], self.env, self.tmp / f"agent-{label}.log")
         self.procs.append(proc)
         return proc
 

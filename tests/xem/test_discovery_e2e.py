@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .support import wait_for
+from tests.xem.support import wait_for
 
 
 async def test_discovered_candidates_are_bound_only_after_approval(bus, mesh):

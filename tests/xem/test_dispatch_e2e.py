@@ -6,9 +6,8 @@ import json
 
 import psutil
 
+from tests.xem.support import Mesh, wait_for
 from xem import services
-
-from .support import Mesh, wait_for
 
 
 async def _enrolled(bus, mesh: Mesh, label: str = "a", name: str = "xem-a"):

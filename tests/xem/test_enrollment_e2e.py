@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import zmq
 import zmq.asyncio
 from zmq.utils.monitor import parse_monitor_message
 
+from tests.xem.support import Mesh, wait_for
 from xem import services
 from xem.keys import fingerprint, new_keypair
-from xem.protocol import Enroll, LeaseRenewal, Ping, decode, encode
 from xem.manifest import Manifest
-
-from .support import Mesh, wait_for
+from xem.protocol import Enroll, LeaseRenewal, Ping, decode, encode
 
 
 async def _agent_row(bus, name):
@@ -46,7 +45,7 @@ async def test_a_reused_expired_or_other_role_join_key_is_refused_and_the_agent_
     elif case == "expired":
         # minted (and recorded) ten seconds ago with a five-second TTL: no waiting for it to expire
         key, _ = await services.mint_join_key(bus.pool, bus.home, "xem", 5, max_ttl_s=60,
-                                              now=datetime.now(timezone.utc) - timedelta(seconds=10))
+                                              now=datetime.now(UTC) - timedelta(seconds=10))
     else:
         key = mesh.join_key(role="xim")
     agent = mesh.start_agent(mesh.agent_config("b", "xem-b", key), "b")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import zmq
@@ -30,7 +30,7 @@ def test_join_key_minted_for_a_role_is_accepted_for_that_role(tmp_path):
     ids=["wrong_role", "expired", "bad_signature", "malformed"],
 )
 def test_bad_join_keys_are_refused_with_a_reason(tmp_path, mutate, reason):
-    secret, token, now = mutate(join_secret(tmp_path), datetime.now(timezone.utc))
+    secret, token, now = mutate(join_secret(tmp_path), datetime.now(UTC))
     with pytest.raises(EnrollmentRefused) as caught:
         check_join_key(secret, token, role="xem", now=now)
     assert caught.value.reason == reason

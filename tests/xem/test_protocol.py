@@ -10,8 +10,24 @@ import pytest
 from xem.errors import FrameRejected
 from xem.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
 from xem.protocol import (
-    Ack, Cancel, Candidates, Dispatch, Enroll, EnrollOk, ErrorFrame, LeaseOk, LeaseRenewal, ManifestFrame, ManifestRequest,
-    Ping, Progress, Result, decode, encode, frame_id_of, new_trace_context,
+    Ack,
+    Cancel,
+    Candidates,
+    Dispatch,
+    Enroll,
+    EnrollOk,
+    ErrorFrame,
+    LeaseOk,
+    LeaseRenewal,
+    ManifestFrame,
+    ManifestRequest,
+    Ping,
+    Progress,
+    Result,
+    decode,
+    encode,
+    frame_id_of,
+    new_trace_context,
 )
 
 MANIFEST = Manifest(manifest_version=1, workspaces=(WorkspaceSpec(name="ws", root="/srv"),),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -51,7 +51,7 @@ async def test_bad_join_keys_are_refused_and_change_nothing(bus, case):
     secret = join_secret(bus.home)
     if case == "expired":
         token, _ = await services.mint_join_key(bus.pool, bus.home, "xem", 10, max_ttl_s=60,
-                                                now=datetime.now(timezone.utc) - timedelta(seconds=20))
+                                                now=datetime.now(UTC) - timedelta(seconds=20))
     elif case == "wrong_role":
         token, _ = await services.mint_join_key(bus.pool, bus.home, "xim", 60, max_ttl_s=60)
     elif case == "unknown":

@@ -1,8 +1,8 @@
 """The XEM execution agent: TOML config, config discovery, tool execution and the SQLite dispatch queue."""
 
-from ._agent import Agent
-from ._config import AgentConfig, load_config
-from ._params import ParamSpec, build_argv, input_schema
-from ._queue import Queue
+from xem.agent._agent import Agent
+from xem.agent._config import AgentConfig, load_config
+from xem.agent._params import ParamSpec, build_argv, input_schema
+from xem.agent._queue import Queue
 
 __all__ = ["Agent", "AgentConfig", "ParamSpec", "Queue", "build_argv", "input_schema", "load_config"]

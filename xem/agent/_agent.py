@@ -9,19 +9,27 @@ from typing import Any
 
 import anyio
 
-from ..errors import EnrollmentRefused, FrameRejected, ParameterRefused
-from ..keys import fingerprint, load_or_create_keypair
-from ..manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
-from ..protocol import (
-    Ack, Candidates, Dispatch, Enroll, LeaseRenewal, ManifestFrame, Progress, Result, decode, encode,
+from xem.agent._config import AgentConfig, ToolConfig
+from xem.agent._discovery import discover
+from xem.agent._executor import run_tool
+from xem.agent._link import Link
+from xem.agent._params import build_argv, input_schema
+from xem.agent._queue import Queue
+from xem.errors import EnrollmentRefused, FrameRejected, ParameterRefused
+from xem.keys import fingerprint, load_or_create_keypair
+from xem.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
+from xem.protocol import (
+    Ack,
+    Dispatch,
+    Enroll,
+    LeaseRenewal,
+    ManifestFrame,
+    Progress,
+    Result,
+    decode,
+    encode,
 )
-from ..settings import XemSettings
-from ._config import AgentConfig, ToolConfig
-from ._discovery import discover
-from ._executor import run_tool
-from ._link import Link
-from ._params import build_argv, input_schema
-from ._queue import Queue
+from xem.settings import XemSettings
 
 __all__ = ["Agent"]
 

@@ -10,8 +10,8 @@ import re
 import shutil
 from pathlib import Path
 
-from ..manifest import Candidate
-from ._config import DiscoveryConfig
+from xem.agent._config import DiscoveryConfig
+from xem.manifest import Candidate
 
 __all__ = ["discover"]
 

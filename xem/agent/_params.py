@@ -20,7 +20,7 @@ from typing import Any, Literal
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import ConfigError, ParameterRefused
+from xem.errors import ConfigError, ParameterRefused
 
 __all__ = ["ParamSpec", "build_argv", "check_template", "input_schema"]
 

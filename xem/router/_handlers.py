@@ -11,13 +11,24 @@ from typing import Any
 
 import asyncpg
 
-from .. import services
-from ..errors import EnrollmentRefused
-from ..protocol import (
-    ROUTER_SENDER, Ack, Candidates, Enroll, EnrollOk, ErrorFrame, LeaseOk, LeaseRenewal, ManifestFrame, ManifestRequest,
-    Ping, Progress, Result,
+from xem import services
+from xem.errors import EnrollmentRefused
+from xem.protocol import (
+    ROUTER_SENDER,
+    Ack,
+    Candidates,
+    Enroll,
+    EnrollOk,
+    ErrorFrame,
+    LeaseOk,
+    LeaseRenewal,
+    ManifestFrame,
+    ManifestRequest,
+    Ping,
+    Progress,
+    Result,
 )
-from ..settings import XemSettings
+from xem.settings import XemSettings
 
 __all__ = ["DROP", "Handlers"]
 

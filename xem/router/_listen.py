@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 import asyncpg
 
-from .. import services
+from xem import services
 
 __all__ = ["listen"]
 
@@ -28,7 +28,7 @@ async def listen(pool: asyncpg.Pool, on_notify: Callable[[str, str], Awaitable[N
         async for channel, payload in receive:
             try:
                 await on_notify(channel, payload)
-            except Exception:  # noqa: BLE001 - a failed refresh is retried by housekeeping
+            except Exception:
                 log.exception("handling notification %s failed", channel)
 
     async with anyio.create_task_group() as tg:

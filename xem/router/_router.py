@@ -18,14 +18,14 @@ import asyncpg
 import zmq
 import zmq.asyncio
 
-from .. import services
-from ..errors import FrameRejected
-from ..keys import fingerprint, join_secret, load_or_create_keypair, router_keys_dir
-from ..protocol import ROUTER_SENDER, ErrorFrame, decode, encode, frame_id_of
-from ..settings import XemSettings
-from ._handlers import Handlers
-from ._listen import listen
-from ._zap import ZapHandler
+from xem import services
+from xem.errors import FrameRejected
+from xem.keys import fingerprint, join_secret, load_or_create_keypair, router_keys_dir
+from xem.protocol import ROUTER_SENDER, ErrorFrame, decode, encode, frame_id_of
+from xem.router._handlers import Handlers
+from xem.router._listen import listen
+from xem.router._zap import ZapHandler
+from xem.settings import XemSettings
 
 __all__ = ["Router"]
 
@@ -116,7 +116,7 @@ class Router:
         try:
             async with lock:
                 await self._handle(rid, key, data)
-        except Exception:  # noqa: BLE001 - one bad frame or a database hiccup must not stop the router
+        except Exception:
             log.exception("failed to handle a frame from key %s", fingerprint(key))
         finally:
             lock, waiting = self._locks[key]

@@ -1,10 +1,24 @@
 """XEM use cases: each one transaction on the bus database, called by the router, xeroctl and tests."""
 
-from ._dispatching import create_dispatch, dispatches_due, mark_delivered, mark_sent, record_progress, record_result
-from ._enrollment import EnrollOutcome, enroll, record_refusal
-from ._leases import LeaseOutcome, authorize, mark_offline, renew, store_candidates, store_manifest
-from ._operators import (
-    AgentRow, approve_candidate, audit_drop, list_agents, list_candidates, load_keyring, mint_join_key, recover,
+from xem.services._dispatching import (
+    create_dispatch,
+    dispatches_due,
+    mark_delivered,
+    mark_sent,
+    record_progress,
+    record_result,
+)
+from xem.services._enrollment import EnrollOutcome, enroll, record_refusal
+from xem.services._leases import LeaseOutcome, authorize, mark_offline, renew, store_candidates, store_manifest
+from xem.services._operators import (
+    AgentRow,
+    approve_candidate,
+    audit_drop,
+    list_agents,
+    list_candidates,
+    load_keyring,
+    mint_join_key,
+    recover,
 )
 
 __all__ = [

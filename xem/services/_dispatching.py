@@ -14,11 +14,11 @@ from typing import Any
 import asyncpg
 import jsonschema
 
-from ..errors import AgentStateError, ParameterRefused
-from ..manifest import Manifest
-from ..protocol import ROUTER_SENDER, Dispatch, Progress, Result, TraceContext, new_trace_context
-from ..store import Agents, Audit, Dispatches
-from ._leases import authorize
+from xem.errors import AgentStateError, ParameterRefused
+from xem.manifest import Manifest
+from xem.protocol import ROUTER_SENDER, Dispatch, Progress, Result, TraceContext, new_trace_context
+from xem.services._leases import authorize
+from xem.store import Agents, Audit, Dispatches
 
 __all__ = ["create_dispatch", "dispatches_due", "mark_delivered", "mark_sent", "record_progress", "record_result"]
 

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from ..errors import EnrollmentRefused
-from ..joinkeys import check_join_key
-from ..keys import fingerprint
-from ..manifest import manifest_hash
-from ..protocol import Enroll
-from ..store import Agents, Audit, JoinKeys
-from . import _registry
+from xem.errors import EnrollmentRefused
+from xem.joinkeys import check_join_key
+from xem.keys import fingerprint
+from xem.manifest import manifest_hash
+from xem.protocol import Enroll
+from xem.services import _registry
+from xem.store import Agents, Audit, JoinKeys
 
 __all__ = ["EnrollOutcome", "enroll", "record_refusal"]
 

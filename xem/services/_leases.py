@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from ..keys import fingerprint
-from ..manifest import manifest_hash
-from ..protocol import Candidates, LeaseRenewal, ManifestFrame
-from ..store import AgentKey, Agents, Audit, Dispatches
-from . import _registry
+from xem.keys import fingerprint
+from xem.manifest import manifest_hash
+from xem.protocol import Candidates, LeaseRenewal, ManifestFrame
+from xem.services import _registry
+from xem.store import AgentKey, Agents, Audit, Dispatches
 
 __all__ = ["LeaseOutcome", "authorize", "mark_offline", "renew", "store_candidates", "store_manifest"]
 

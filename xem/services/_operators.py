@@ -9,12 +9,12 @@ from pathlib import Path
 
 import asyncpg
 
-from ..errors import AgentStateError
-from ..joinkeys import JoinKeyClaims
-from ..joinkeys import mint_join_key as _mint
-from ..keys import fingerprint, join_secret
-from ..store import Agents, Audit, JoinKeys
-from . import _registry
+from xem.errors import AgentStateError
+from xem.joinkeys import JoinKeyClaims
+from xem.joinkeys import mint_join_key as _mint
+from xem.keys import fingerprint, join_secret
+from xem.services import _registry
+from xem.store import Agents, Audit, JoinKeys
 
 __all__ = ["AgentRow", "approve_candidate", "list_agents", "list_candidates", "load_keyring", "mint_join_key", "recover"]
 

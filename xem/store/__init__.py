@@ -3,9 +3,9 @@
 The services own the transactions; these classes only run SQL with bound parameters.
 """
 
-from ._agents import AgentKey, Agents
-from ._audit import Audit
-from ._dispatches import Dispatches
-from ._joinkeys import JoinKeys
+from xem.store._agents import AgentKey, Agents
+from xem.store._audit import Audit
+from xem.store._dispatches import Dispatches
+from xem.store._joinkeys import JoinKeys
 
 __all__ = ["AgentKey", "Agents", "Audit", "Dispatches", "JoinKeys"]

@@ -1,0 +1,219 @@
+"""The command line shared by bus-mcp, odm-mcp and xem-mcp: stdio by default, ``--http HOST:PORT`` on request."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import importlib.util
+import logging
+import os
+import signal
+import socket
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from typing import NoReturn
+
+import anyio
+import uvicorn
+
+from servers.app import ServerSpec, SuiteServer, build_server, open_runtime
+from servers.kernel.errors import StartupError
+from servers.kernel.version import VERSION
+from servers.runtime.logs import configure_logging
+from servers.runtime.settings import SuiteSettings, load_settings
+
+__all__ = ["OneLineParser", "bind_socket", "exit_on_startup_error", "parse_host_port", "run_server"]
+
+log = logging.getLogger("xiopro.cli")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line and exit 2 (no usage dump); an unknown flag is named
+    even when a required option is also missing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        argv = sys.argv[1:] if args is None else list(args)
+        flags = {opt for action in self._actions for opt in action.option_strings}
+        for arg in argv:
+            if arg == "--":
+                break
+            if arg.startswith("-") and len(arg) > 1 and not arg[1:2].isdigit() and arg.split("=", 1)[0] not in flags:
+                self.error(f"unrecognized arguments: {arg}")
+        return super().parse_args(argv, namespace)
+
+    def error(self, message: str) -> NoReturn:
+        raise StartupError("invalid_argument", f"{message}; see {self.prog} --help", exit_status=2)
+
+
+@contextmanager
+def exit_on_startup_error(program: str):
+    """Print a StartupError (even inside an exception group) as one line and exit with its status."""
+    try:
+        yield
+    except BaseException as exc:
+        found = _find_startup_error(exc)
+        if found is not None:
+            print(found.line(program), file=sys.stderr, flush=True)
+            sys.exit(found.exit_status)
+        if isinstance(exc, KeyboardInterrupt):
+            sys.exit(130)
+        if isinstance(exc, Exception):
+            if os.environ.get("XIOPRO_LOG_LEVEL", "").upper() == "DEBUG":
+                traceback.print_exception(exc, file=sys.stderr)
+            print(
+                f"{program}: [internal] unexpected {type(exc).__name__}; "
+                "run again with XIOPRO_LOG_LEVEL=DEBUG to see the traceback, and report it",
+                file=sys.stderr,
+                flush=True,
+            )
+            sys.exit(1)
+        raise
+
+
+def _find_startup_error(exc: BaseException) -> StartupError | None:
+    if isinstance(exc, StartupError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _find_startup_error(inner)
+            if found is not None:
+                return found
+    return None
+
+
+def parse_host_port(value: str, *, flag: str = "--http") -> tuple[str, int]:
+    """"HOST:PORT", "[::1]:PORT", ":PORT" or "PORT" (host defaults to 127.0.0.1).
+
+    Raises:
+        StartupError: not of that form, or the port is outside 1-65535.
+    """
+    host, _, port_text = value.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        port = int(port_text)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise StartupError("invalid_argument", f"{flag} {value!r} is not HOST:PORT with a port in 1-65535", exit_status=2)
+    return host, port
+
+
+def bind_socket(host: str, port: int, *, flag: str) -> socket.socket:
+    """A listening TCP socket, or a one-line error naming the port and the flag that changes it.
+
+    Raises:
+        StartupError: the port is taken, or the host is not an address of this machine.
+    """
+    try:
+        info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror:
+        raise StartupError("invalid_argument", f"cannot resolve host {host!r} given to {flag}", exit_status=2) from None
+    # proto must be IPPROTO_TCP (not 0): asyncio sets TCP_NODELAY on accepted connections only then, and
+    # without it Nagle plus delayed ACKs add ~40 ms to every response on a kept-alive connection.
+    sock = socket.socket(info[0], socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(info[4])
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError("conflict", f"port {port} on {host} is already in use; pass {flag} to use another") from None
+        raise StartupError("unavailable", f"cannot listen on {host}:{port} ({exc.strerror}); pass {flag} to change it") from None
+    sock.set_inheritable(False)
+    return sock
+
+
+def run_server(spec: ServerSpec, argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point of a server console script."""
+    parser = OneLineParser(
+        prog=spec.program,
+        description=f"{spec.title}. Serves MCP over stdio unless --http is given. "
+        "Configuration comes from XIOPRO_* variables (see the README).",
+    )
+    parser.add_argument("--http", metavar="HOST:PORT", help=f"serve streamable HTTP at http://HOST:PORT/mcp (e.g. 127.0.0.1:{spec.default_port})")
+    toolsets = ", ".join(f"{name} ({desc})" for name, desc in spec.tools.toolsets.items())
+    parser.add_argument("--toolsets", metavar="NAMES", help=f"comma-separated toolsets to add to default, or 'all'. Available: {toolsets}")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level (stderr); default XIOPRO_LOG_LEVEL or INFO")
+    parser.add_argument("--version", action="version", version=f"{spec.program} {VERSION}")
+    with exit_on_startup_error(spec.program):
+        args = parser.parse_args(argv)
+        settings = load_settings(**({"log_level": args.log_level} if args.log_level else {}))
+        selected = spec.tools.select(args.toolsets)
+        sock = bind_socket(*parse_host_port(args.http), flag="--http") if args.http else None
+        configure_logging(settings.log_level)
+        anyio.run(_serve, spec, settings, selected, sock, backend_options=loop_options(settings))
+    sys.exit(0)
+
+
+def loop_options(settings: SuiteSettings) -> dict[str, bool]:
+    """anyio backend options for ``settings.event_loop``: uvloop when asked for and installed."""
+    if settings.event_loop == "uvloop" and importlib.util.find_spec("uvloop") is not None:
+        return {"use_uvloop": True}
+    return {}
+
+
+async def _serve(spec: ServerSpec, settings: SuiteSettings, toolsets: frozenset[str], sock: socket.socket | None) -> None:
+    async with open_runtime(spec, settings) as runtime:
+        server = build_server(spec, runtime, toolsets)
+        where = "stdio" if sock is None else f"http://{_display(sock)}/mcp"
+        log.info("%s %s ready on %s (database %s)", spec.program, VERSION, where, runtime.target.name)
+        if sock is None:
+            await until_signal(server.run_stdio_async)
+        else:
+            await _serve_http(server, sock)
+    log.info("%s stopped", spec.program)
+
+
+def http_config(server: SuiteServer, sock: socket.socket) -> uvicorn.Config:
+    """uvicorn settings serving ``server`` at ``/mcp`` on ``sock`` (the console scripts and the tests)."""
+    assert server.runtime is not None, "a server made by build_server"
+    app = server.streamable_http_app(streamable_http_path="/mcp", host=sock.getsockname()[0],
+                                     json_response=server.runtime.spec.json_response)
+    return uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+
+
+async def _serve_http(server: SuiteServer, sock: socket.socket) -> None:
+    userver = _Uvicorn(http_config(server, sock))
+
+    def stop() -> None:
+        userver.should_exit = True
+
+    await until_signal(lambda: userver.serve(sockets=[sock]), stop=stop)
+
+
+async def until_signal(run: Callable, *, stop: Callable[[], None] | None = None) -> None:
+    """Run ``run()``; SIGINT/SIGTERM call ``stop`` (graceful) or cancel it."""
+    async with anyio.create_task_group() as tg:
+
+        async def watch() -> None:
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for signum in signals:
+                    log.info("received %s, shutting down", signal.Signals(signum).name)
+                    if stop is None:
+                        tg.cancel_scope.cancel()
+                    else:
+                        stop()
+
+        tg.start_soon(watch)
+        await run()
+        tg.cancel_scope.cancel()
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling: ours shuts down gracefully and never re-raises."""
+
+    @contextmanager
+    def capture_signals(self):  # type: ignore[override]
+        yield
+
+
+def _display(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

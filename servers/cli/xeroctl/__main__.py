@@ -1,0 +1,5 @@
+"""``python -m servers.xeroctl`` runs xeroctl (what the console script runs)."""
+
+from servers.cli.xeroctl import main
+
+main()

@@ -1,0 +1,13 @@
+"""PostgreSQL LISTEN/NOTIFY channel names, in one place (the bus database carries all of them).
+
+Each constant says what the payload of one notice is. Stores send them (``pg_notify``); the processes
+that listen (bus-mcp's push, xem-router, xem-mcp) subscribe by these names.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BUS_CHANGES", "XEM_DISPATCH", "XEM_KEYS"]
+
+BUS_CHANGES = "xiopro_bus_changes"  # payload: a bus:// resource URI whose content changed
+XEM_KEYS = "xem_keys"  # payload: the name of an XEM agent whose keys changed
+XEM_DISPATCH = "xem_dispatch"  # payload: the name of an XEM agent with a new dispatch

@@ -1,0 +1,51 @@
+"""odm-mcp: the Operational Domain Model (projects, sprints, tickets, tasks, ideas, threads, claims)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from odm.services import OdmServices, open_services
+from odm.settings import OdmSettings
+from servers.app import Runtime, ServerSpec, ToolRegistry
+from servers.odm import intake, planning
+from servers.odm import tools as work
+from servers.odm.resources import register
+from servers.runtime.settings import load
+
+__all__ = ["SPEC", "TOOLSETS", "tools"]
+
+TOOLSETS = {
+    "default": "plan and track work: projects, tickets, tasks, transitions, claims, evolution, search",
+    "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, assignment, lists",
+    "claims": "claim administration for the Bus or an operator: renew or release all claims of an agent",
+}
+tools = ToolRegistry(TOOLSETS, [work.tools, intake.tools, planning.tools])
+
+
+@asynccontextmanager
+async def odm_services(runtime: Runtime) -> AsyncIterator[OdmServices]:
+    """Read the ODM settings, put the primary user in place and run the claim-expiry sweeper."""
+    settings = load(OdmSettings)
+    async with open_services(runtime.pool, settings) as services:
+        yield services
+
+
+SPEC = ServerSpec(
+    program="odm-mcp",
+    name="xiopro-odm",
+    title="XIOPro ODM",
+    database="odm",
+    schema="public",
+    instructions=(
+        "The XIOPro Operational Domain Model: projects, tickets (1001, ...) and tasks (1001.01, ...) with "
+        "explicit lifecycles (odm://lifecycles/{kind}). Agents call next_task to claim work and pass its "
+        "claim_token back with update_task/transition. Errors start with [code]."
+    ),
+    tools=tools,
+    default_port=8702,
+    json_response=True,
+    register=register,
+    services=odm_services,
+)
+

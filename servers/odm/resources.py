@@ -1,0 +1,103 @@
+"""odm-mcp resources (tickets, tasks, ready work, lifecycles, the task feed) and prompts.
+
+Resources cost an agent no tool-definition context and are served whatever the toolsets. The
+task feed is the contract the Bus reads (see the README): JSON ``{"items": [...], "next_cursor"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceError
+
+from odm.lifecycles import LIFECYCLES
+from odm.services import ideas, reads, tickets
+from odm.services import tasks as task_service
+from servers.app.prompts import install_prompt
+from servers.kernel.errors import describe_exception
+from servers.odm.tools import services
+
+__all__ = ["register"]
+
+JSON = "application/json"
+
+
+async def _answer(uri: str, work: Awaitable[Any]) -> str:
+    """Await ``work`` and return it as JSON; failures become ``[code] message`` resource errors."""
+    try:
+        value = await work
+    except Exception as exc:
+        raise ResourceError(describe_exception(exc, action=f"resource {uri}")) from None
+    if hasattr(value, "model_dump_json"):
+        return value.model_dump_json()
+    return json.dumps(value, default=str)
+
+
+def register(server: MCPServer) -> None:
+    """Resources and prompts of odm-mcp."""
+    @server.resource("odm://tickets/{id}", name="ticket", title="Ticket", mime_type=JSON,
+                     description="A ticket with its tasks (compact), sub-tickets, plan and evolution lineage.")
+    async def ticket(id: str, ctx: Context) -> str:
+        return await _answer(f"odm://tickets/{id}", tickets.get_ticket(services(ctx), id))
+
+    @server.resource("odm://tasks/{id}", name="task", title="Task", mime_type=JSON,
+                     description="A task in full: spec, dependencies (depends_on/blocks), claim, spec_stale flag.")
+    async def task(id: str, ctx: Context) -> str:
+        return await _answer(f"odm://tasks/{id}", task_service.get_task(services(ctx), id))
+
+    @server.resource("odm://ready{?project_id}", name="ready", title="Ready tasks", mime_type=JSON,
+                     description="Tasks next_task would hand out, in that order (compact, at most 200).")
+    async def ready(ctx: Context, project_id: str | None = None) -> str:
+        return await _answer("odm://ready", reads.ready_tasks(services(ctx), project_id or None))
+
+    @server.resource("odm://lifecycles/{kind}", name="lifecycle", title="Lifecycle", mime_type=JSON,
+                     description="Allowed (status, state) pairs and transitions of project, sprint, ticket, task, "
+                                 "discussion_thread or idea; reserved moves name the tool that makes them.")
+    async def lifecycle(kind: str) -> str:
+        if kind not in LIFECYCLES:
+            raise ResourceError(f"[not_found] no lifecycle for {kind!r}; kinds: {', '.join(LIFECYCLES)}")
+        return json.dumps(LIFECYCLES[kind].describe())
+
+    @server.resource("odm://feeds/tasks{?status_state,claimed_by,in_progress_over_s,cursor,limit}",
+                     name="task_feed", title="Task feed", mime_type=JSON,
+                     description="Tasks filtered by status_state (comma list), claimed_by, in_progress_over_s "
+                                 "(execute.active and started longer ago); limit default 200, max 1000; cursor.")
+    async def task_feed(ctx: Context, status_state: str | None = None, claimed_by: str | None = None,
+                        in_progress_over_s: str | None = None, cursor: str | None = None,
+                        limit: str | None = None) -> str:
+        return await _answer("odm://feeds/tasks", reads.task_feed(
+            services(ctx), status_state=status_state, claimed_by=claimed_by, in_progress_over_s=in_progress_over_s,
+            cursor=cursor, limit=limit))
+
+    install_prompt(server, "plan_ticket", _plan_ticket_values)
+    install_prompt(server, "triage_ideas", _triage_values)
+
+
+async def _plan_ticket_values(ctx: Context, args: dict[str, str]) -> dict[str, str]:
+    key = args.get("ticket_id", "")
+    try:
+        detail = await tickets.get_ticket(services(ctx), key)
+    except Exception as exc:
+        return {"ticket_summary": f"(ticket {key} could not be read: {describe_exception(exc, action='prompt plan_ticket')})",
+                "ticket_plan": "unknown"}
+    existing = "\n".join(f"- {t.id} [{t.status_state}] {t.title}" for t in detail.tasks) or "- (no tasks yet)"
+    plan = ", ".join(f"{name} {value:g}" for name, value in (("cost", detail.plan_cost), ("minutes", detail.plan_duration))
+                     if value is not None) or "no plan set"
+    summary = (f"Ticket {detail.id}: {detail.title} ({detail.status_state}, priority {detail.priority})\n\n"
+               f"{detail.description or '(no description)'}\n\nExisting tasks:\n{existing}")
+    return {"ticket_summary": summary, "ticket_plan": plan}
+
+
+async def _triage_values(ctx: Context, args: dict[str, str]) -> dict[str, str]:
+    try:
+        limit = max(1, min(200, int(args.get("limit") or 20)))
+    except ValueError:
+        limit = 20
+    page = await ideas.list_ideas(services(ctx), due_for_review=True, limit=limit)
+    lines = [f"- {i.id} [{i.status}] {i.title} (priority {i.priority or 'unset'}, review {i.review_cycle or 'unset'})"
+             for i in page.items]
+    return {"due_ideas": "\n".join(lines) or "- (none due)", "due_count": str(len(page.items))}
