@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
 from mcp.server.mcpserver import Context
@@ -57,7 +57,7 @@ class Runtime:
 
 def runtime_of(ctx: Context) -> Runtime:
     """The runtime a tool call runs on."""
-    return ctx.request_context.lifespan_context
+    return cast(Runtime, ctx.request_context.lifespan_context)
 
 
 @asynccontextmanager

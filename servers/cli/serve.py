@@ -37,7 +37,7 @@ class OneLineParser(argparse.ArgumentParser):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 
-    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+    def parse_args(self, args=None, namespace=None):
         argv = sys.argv[1:] if args is None else list(args)
         flags = {opt for action in self._actions for opt in action.option_strings}
         for arg in argv:
@@ -137,10 +137,12 @@ def run_server(spec: ServerSpec, argv: Sequence[str] | None = None) -> NoReturn:
         description=f"{spec.title}. Serves MCP over stdio unless --http is given. "
         "Configuration comes from XIOPRO_* variables (see the README).",
     )
-    parser.add_argument("--http", metavar="HOST:PORT", help=f"serve streamable HTTP at http://HOST:PORT/mcp (e.g. 127.0.0.1:{spec.default_port})")
+    parser.add_argument("--http", metavar="HOST:PORT",
+                        help=f"serve streamable HTTP at http://HOST:PORT/mcp (e.g. 127.0.0.1:{spec.default_port})")
     toolsets = ", ".join(f"{name} ({desc})" for name, desc in spec.tools.toolsets.items())
     parser.add_argument("--toolsets", metavar="NAMES", help=f"comma-separated toolsets to add to default, or 'all'. Available: {toolsets}")
-    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level (stderr); default XIOPRO_LOG_LEVEL or INFO")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="log level (stderr); default XIOPRO_LOG_LEVEL or INFO")
     parser.add_argument("--version", action="version", version=f"{spec.program} {VERSION}")
     with exit_on_startup_error(spec.program):
         args = parser.parse_args(argv)
@@ -210,7 +212,7 @@ class _Uvicorn(uvicorn.Server):
     """uvicorn without its own signal handling: ours shuts down gracefully and never re-raises."""
 
     @contextmanager
-    def capture_signals(self):  # type: ignore[override]
+    def capture_signals(self):
         yield
 
 

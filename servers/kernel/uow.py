@@ -79,8 +79,7 @@ class UnitOfWork(Generic[S, W]):
     def _wrap(self, fn: Callable[Concatenate[W, P], Awaitable[R]], *, mode: str) -> Callable[Concatenate[S, P], Awaitable[R]]:
         build, conflict = self._work, self._conflict
 
-        @functools.wraps(fn)
-        async def run(services: S, *args: P.args, **kwargs: P.kwargs) -> R:
+        async def run(services: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
             for attempt in range(1, _RETRIES + 1):
                 try:
                     async with services.pool.acquire() as conn:
@@ -96,4 +95,5 @@ class UnitOfWork(Generic[S, W]):
                         raise Conflict(conflict) from None
             raise AssertionError("unreachable")
 
+        functools.update_wrapper(run, fn)  # name and docstring of the use case (not its signature)
         return run

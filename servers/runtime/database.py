@@ -17,7 +17,17 @@ from servers.runtime.embedded import EmbeddedCluster
 from servers.runtime.migrations import MigrationStatus, migrator_for
 from servers.runtime.settings import SuiteSettings
 
-__all__ = ["Target", "connect", "connect_admin", "database_target", "describe", "ensure_database", "open_pool", "prepare_database", "read_status"]
+__all__ = [
+    "Target",
+    "connect",
+    "connect_admin",
+    "database_target",
+    "describe",
+    "ensure_database",
+    "open_pool",
+    "prepare_database",
+    "read_status",
+]
 
 log = logging.getLogger("xiopro.database")
 

@@ -79,7 +79,7 @@ class EmbeddedCluster:
                 self._start()
             users = self._live_users()
             me = _process_key(os.getpid())
-            if me not in users:
+            if me is not None and me not in users:
                 users.append(me)
             self._write_users(users)
             _held[self.pgdata] = _held.get(self.pgdata, 0) + 1
@@ -253,7 +253,7 @@ class EmbeddedCluster:
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,
-                **_run_as(),
+                **_run_as(),  # type: ignore[call-overload]  # user/group for root, typed as dict[str, object]
                 start_new_session=True,  # the postmaster must not receive the terminal's Ctrl-C
                 timeout=_START_TIMEOUT_S + 30,
                 cwd="/",
@@ -336,7 +336,7 @@ def _chown_to_system_user(path: Path) -> None:
 def _is_live_postgres(pid: int) -> bool:
     try:
         proc = psutil.Process(pid)
-        return proc.name() == "postgres" and proc.status() != psutil.STATUS_ZOMBIE
+        return bool(proc.name() == "postgres" and proc.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
 

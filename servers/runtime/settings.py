@@ -109,7 +109,7 @@ def load(cls: type[_S], /, **overrides: object) -> _S:
         StartupError: a variable has a value the suite cannot use.
     """
     try:
-        return cls(**overrides)
+        return cls(**overrides)  # type: ignore[arg-type]  # overrides are field values, checked by pydantic
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else ""

@@ -94,6 +94,7 @@ async def wait_until_ready(child: Child, probe: tuple[str, str, int | None]) -> 
                 if kind == "mcp":
                     await _mcp_health(address)
                 else:
+                    assert port is not None, "a tcp probe names its port"
                     stream = await anyio.connect_tcp(address, port)
                     await stream.aclose()
             return
@@ -108,7 +109,7 @@ async def _mcp_health(url: str) -> None:
     async with Client(url, mode="legacy") as client:
         result = await client.call_tool("health", {})
         if result.is_error:
-            raise RuntimeError(result.content[0].text if result.content else "health failed")
+            raise RuntimeError(getattr(result.content[0], "text", "health failed") if result.content else "health failed")
 
 
 def _tail_lines(path: Path, count: int) -> str:

@@ -100,11 +100,9 @@ async def _snapshot(database: str) -> str:
         scratch = Target(database, urlunsplit(urlsplit(target.dsn)._replace(path=f"/{scratch_name}")), target.embedded)
         await prepare_database(scratch)
         try:
-            proc = subprocess.run(
-                [str(pg_binary("pg_dump")), "--schema-only", "--no-owner", "--no-privileges", "--no-comments",
-                 "--exclude-table=public.schema_migrations", "--exclude-table=public.alembic_version", scratch.dsn],
-                capture_output=True, text=True,
-            )
+            argv = [str(pg_binary("pg_dump")), "--schema-only", "--no-owner", "--no-privileges", "--no-comments",
+                    "--exclude-table=public.schema_migrations", "--exclude-table=public.alembic_version", scratch.dsn]
+            proc = await anyio.to_thread.run_sync(lambda: subprocess.run(argv, capture_output=True, text=True))
             if proc.returncode != 0:
                 detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
                 raise StartupError("unavailable", f"pg_dump failed: {detail}")

@@ -133,7 +133,7 @@ async def _run_suite(
                     child.start()
                 with anyio.fail_after(ready_timeout):
                     async with anyio.create_task_group() as tg:
-                        for child, service in zip(children, services):
+                        for child, service in zip(children, services, strict=True):
                             probe = ("tcp", host, service.port) if service.name == "xem-router" else ("mcp", service.url(host), None)
                             tg.start_soon(wait_until_ready, child, probe)
             _print_ready(settings, host, services, time.monotonic() - started)
