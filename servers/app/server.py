@@ -63,6 +63,12 @@ class ToolCallShaping(Extension):
                 f"{'is not an argument' if len(extra) == 1 else 'are not arguments'} of this tool "
                 f"(it takes: {', '.join(accepted) or 'no arguments'}); fix the arguments and call again"
             )
+        nul = _first_nul(arguments)
+        if nul is not None:  # PostgreSQL text cannot hold U+0000: refuse it by name rather than fail later
+            return error_result(
+                f"[invalid_argument] {params.name}: {nul}: must not contain NUL characters (\\u0000); "
+                "remove them and call again"
+            )
         result = await call_next(ctx)
         if isinstance(result, CallToolResult) and result.is_error and _sdk_refused(result):
             try:  # the failure path only: validate again to name the arguments the SDK refused
@@ -70,6 +76,26 @@ class ToolCallShaping(Extension):
             except ValidationError as exc:
                 return error_result(f"[invalid_argument] {params.name}: {format_validation_error(exc)}")
         return result
+
+
+def _first_nul(value: Any, path: str = "") -> str | None:
+    """The path (``a.b[2]``) of the first string, key or value, holding U+0000, or None."""
+    if isinstance(value, str):
+        return (path or "arguments") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return where.replace("\x00", "\\u0000")
+            found = _first_nul(item, where)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _first_nul(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _sdk_refused(result: CallToolResult) -> bool:

@@ -116,3 +116,19 @@ async def test_unknown_tool_is_not_found_and_points_at_tools_list(suite_settings
 async def test_real_server_maps_unknown_tool_the_same_way(suite_settings):
     async with connect_client(bus.SPEC, suite_settings) as c:
         assert text_of(await c.call_tool("delete_everything", {})).startswith("[not_found] ")
+
+
+async def test_a_nul_character_in_any_string_argument_is_invalid_argument_naming_where(suite_settings, era):
+    async with connect_client(SPEC, suite_settings, mode=era) as client:
+        text = text_of(await client.call_tool("refuse", {"kind": "su\u0000ite"}))
+        assert text.startswith("[invalid_argument] refuse: kind: must not contain NUL characters")
+
+
+async def test_a_nul_character_deep_in_a_real_tool_is_refused_before_the_database_sees_it(suite_settings):
+    from servers import odm
+
+    async with connect_client(odm.SPEC, suite_settings) as client:
+        text = text_of(await client.call_tool("create_project", {"name": "a\u0000b"}))
+        assert text.startswith("[invalid_argument] create_project: name: must not contain NUL")
+        text = text_of(await client.call_tool("search", {"query": "x", "kinds": ["task", "id\u0000ea"]}))
+        assert text.startswith("[invalid_argument] search: kinds[1]: must not contain NUL")
