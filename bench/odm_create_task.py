@@ -18,7 +18,7 @@ from mcp import Client
 
 from bench._common import Figure, bench_database, print_report, server_process, summarize
 from bench._lean import LeanClient
-from odm.commands import TaskCreate
+from odm.domain.commands import TaskCreate
 from odm.services import OdmServices
 from odm.services import tasks as task_service
 from odm.settings import OdmSettings

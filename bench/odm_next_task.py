@@ -22,7 +22,7 @@ from mcp import Client
 
 from bench._common import Figure, bench_database, percentile, print_report, server_process
 from bench._lean import LeanClient
-from odm.commands import NextTask
+from odm.domain.commands import NextTask
 from odm.services import OdmServices
 from odm.services import claims as claim_service
 from odm.settings import OdmSettings

@@ -1,1 +1,1 @@
-"""The Operational Domain Model: domain, lifecycles, numbering, ledgers, store and services."""
+"""The Operational Domain Model: domain -> store -> services, composed by ``odm.bootstrap``."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from odm.types import UserRole
+from odm.domain.types import UserRole
 
 __all__ = ["OdmSettings"]
 

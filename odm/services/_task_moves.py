@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncpg
 
+from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.rules import keeps_claim, placement, spec_stale
+from odm.domain.views import TaskDetail, TaskOut
 from odm.errors import Conflict, InvalidTransition
-from odm.lifecycles import LIFECYCLES
-from odm.rules import keeps_claim, placement, spec_stale
-from odm.services._core import Work, jsonish
-from odm.views import TaskDetail, TaskOut
+from odm.services._work import Work, jsonish
 
 __all__ = ["TASK", "check_claim", "move_task", "place", "route_task", "task_detail", "task_out"]
 

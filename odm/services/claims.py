@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
-from odm.commands import NextTask
+from odm.domain.commands import NextTask
+from odm.domain.views import ClaimedTask, NextTaskOut
 from odm.errors import Conflict
-from odm.services._core import OdmServices, Work, need, transactional
 from odm.services._task_moves import move_task
-from odm.views import ClaimedTask, NextTaskOut
+from odm.services._work import Work, need, single_statement, transactional
 
 __all__ = ["next_task", "release_claims", "renew_claims", "sweep_expired_claims"]
 
 _RETRIES = 3
 
 
-async def next_task(services: OdmServices, cmd: NextTask) -> NextTaskOut:
+@single_statement
+async def next_task(w: Work, cmd: NextTask) -> NextTaskOut:
     """Give the agent its work: renew the claim it holds, else claim the best ready task.
 
     Best = all dependencies complete, not at a human gate, not claimed; most urgent priority,
@@ -24,13 +27,11 @@ async def next_task(services: OdmServices, cmd: NextTask) -> NextTaskOut:
     Raises:
         NotFound: ``project_id`` names no project.
     """
-    async with services.pool.acquire() as conn:
-        w = Work(conn, services)
+    rows = await _claim(w, cmd)
+    if not rows and await w.claims.sweep_expired():
         rows = await _claim(w, cmd)
-        if not rows and await w.claims.sweep_expired():
-            rows = await _claim(w, cmd)
-        if not rows:
-            return await _nothing(w, cmd)
+    if not rows:
+        return await _nothing(w, cmd)
     row = rows[0]
     task = ClaimedTask.model_validate(dict(row))
     verb = "renewed your claim on" if row["renewed"] else "claimed"
@@ -64,7 +65,7 @@ async def _nothing(w: Work, cmd: NextTask) -> NextTaskOut:
 
 
 @transactional
-async def renew_claims(w: Work, agent_id: str, lease_seconds: int | None = None) -> list[dict]:
+async def renew_claims(w: Work, agent_id: str, lease_seconds: int | None = None) -> list[dict[str, Any]]:
     """Extend every live claim of ``agent_id`` (what a heartbeat does) by ``lease_seconds``, or by each
     claim's own lease; returns id, token and new expiry."""
     return [dict(r) for r in await w.claims.renew(agent_id, lease_seconds)]

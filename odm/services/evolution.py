@@ -9,20 +9,23 @@ the source had; after a merge the target holds both plans. Tasks keep their ids 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 
-from odm.commands import EvolveTicket
+from odm.domain.commands import EvolveTicket
+from odm.domain.numbering import subticket_id
+from odm.domain.rules import allocate
+from odm.domain.views import EvolutionResult, TicketPlan
 from odm.errors import Conflict, InvalidArgument, InvalidTransition
-from odm.numbering import subticket_id
-from odm.rules import allocate
-from odm.services._core import Work, dec, dumps, jsonish, need, transactional
 from odm.services._task_moves import move_task, place, route_task
+from odm.services._work import Work, dec, dumps, jsonish, need, transactional
 from odm.services.projects import open_project
 from odm.services.tickets import TICKET, check_sprint
-from odm.views import EvolutionResult, TicketPlan
 
 __all__ = ["evolve_ticket"]
+
+_Outcome = tuple[list[str], Any, dict[str, Any]]  # target tickets, task ids (list or id map), details
 
 _ONLY = {"parts": ("split", "spawn_subticket"), "target_ticket_id": ("merge",),
          "project_id": ("reassign",), "sprint_id": ("reassign",)}
@@ -65,7 +68,7 @@ async def _own_tasks(w: Work, ticket: asyncpg.Record, wanted: list[str]) -> None
         raise InvalidArgument("a task may go to one part only")
 
 
-async def _split(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
+async def _split(w: Work, source: asyncpg.Record, cmd: EvolveTicket) -> _Outcome:
     split = cmd.action == "split"
     if (len(cmd.parts) < 2) if split else (len(cmd.parts) != 1):
         raise InvalidArgument(f"{cmd.action} needs {'at least 2 parts' if split else 'exactly 1 part'} "
@@ -80,7 +83,7 @@ async def _split(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
     start = source["status_state"] if TICKET.route(TICKET.initial, source["status_state"]) else TICKET.initial
     targets = []
     for part, cost, time in zip(cmd.parts, costs, times, strict=True):
-        number = (await w.tickets.bump(source["id"], "child_counter"))["child_counter"]
+        number = need(await w.tickets.bump(source["id"], "child_counter"), "ticket", source["id"])["child_counter"]
         status, state = start.split(".")
         child = await w.tickets.insert(
             id=subticket_id(source["id"], number), project_id=source["project_id"], sprint_id=source["sprint_id"],
@@ -98,12 +101,14 @@ async def _split(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
     return targets, moved, details
 
 
-def _plan(before: Decimal | None, kept: Decimal | None, targets: list[str], parts: list[Decimal | None]) -> dict:
-    text = lambda v: None if v is None else str(v)  # noqa: E731 - exact decimals in the record
+def _plan(before: Decimal | None, kept: Decimal | None, targets: list[str], parts: list[Decimal | None]) -> dict[str, Any]:
+    def text(v: Decimal | None) -> str | None:  # exact decimals in the record
+        return None if v is None else str(v)
+
     return {"before": text(before), "kept": text(kept), "parts": {k: text(v) for k, v in zip(targets, parts, strict=True)}}
 
 
-async def _merge(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
+async def _merge(w: Work, source: asyncpg.Record, cmd: EvolveTicket) -> _Outcome:
     if not cmd.target_ticket_id:
         raise InvalidArgument("merge needs target_ticket_id: the ticket this one merges into")
     if cmd.target_ticket_id == source["id"]:
@@ -125,7 +130,7 @@ async def _merge(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
     return [target["id"]], tasks, details
 
 
-async def _reassign(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
+async def _reassign(w: Work, source: asyncpg.Record, cmd: EvolveTicket) -> _Outcome:
     if cmd.project_id is None and cmd.sprint_id is None:
         raise InvalidArgument("reassign needs project_id and/or sprint_id")
     if source["status"] == "archive":
@@ -143,7 +148,7 @@ async def _reassign(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
     return [], tasks, details
 
 
-async def _pause_or_cancel(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
+async def _pause_or_cancel(w: Work, source: asyncpg.Record, cmd: EvolveTicket) -> _Outcome:
     target = "plan.waiting" if cmd.action == "defer" else "complete.cancelled"
     TICKET.check(source["status_state"], target, subject=f"ticket {source['id']}", via=cmd.action)
     touched: dict[str, str] = {}
@@ -160,14 +165,14 @@ async def _pause_or_cancel(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
     return [], list(touched), {"tasks": touched}
 
 
-async def _revive(w: Work, source: asyncpg.Record, cmd: EvolveTicket):
+async def _revive(w: Work, source: asyncpg.Record, cmd: EvolveTicket) -> _Outcome:
     edge = TICKET.check(source["status_state"], "plan.queued", subject=f"ticket {source['id']}", via="revive")
     if "revive" not in edge.via:
         raise InvalidTransition(f"ticket {source['id']} is {source['status_state']}; only a deferred (plan.waiting) or "
                                 "cancelled ticket can be revived")
     last = await w.evolutions.latest(source["id"], ("defer", "cancel"))
     restored = []
-    for key, before in (jsonish(last)["details"].get("tasks", {}) if last else {}).items():
+    for key, _before in (jsonish(last)["details"].get("tasks", {}) if last else {}).items():
         task = await w.tasks.get(key, lock=True)
         if task is None or task["ticket_id"] != source["id"]:
             continue

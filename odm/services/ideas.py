@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.commands import IdeaCreate, ThreadCreate, TicketCreate
+from odm.domain.commands import IdeaCreate, ThreadCreate, TicketCreate
+from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.numbering import ticket_id
+from odm.domain.views import IdeaOut, Page, ThreadOut, TicketOut
 from odm.errors import InvalidArgument
-from odm.lifecycles import LIFECYCLES
-from odm.numbering import ticket_id
-from odm.services._core import Work, need, transactional
+from odm.services._work import Work, need, transactional
 from odm.services.projects import check_topics, open_project
 from odm.services.tickets import ticket_out
-from odm.store import decode_cursor, encode_cursor
-from odm.views import IdeaOut, Page, ThreadOut, TicketOut
+from odm.store import Store, decode_cursor, encode_cursor
 
 __all__ = ["create_idea", "create_thread", "link_idea_thread", "list_ideas", "list_threads", "promote_idea",
            "promote_thread"]
@@ -28,7 +28,7 @@ async def thread_out(w: Work, row: asyncpg.Record) -> ThreadOut:
     return ThreadOut.model_validate(dict(row) | {"idea_ids": await w.threads.idea_ids(row["id"])})
 
 
-async def _need_all(w: Work, store, kind: str, keys: list[str]) -> None:
+async def _need_all(w: Work, store: Store, kind: str, keys: list[str]) -> None:
     for key in keys:
         need(await store.get(key), kind, key)
 
@@ -139,7 +139,7 @@ async def promote_thread(w: Work, thread_id: str, project_id: str | None = None,
     name = title or thread["title"] or (thread["summary"] or "")[:200] or f"From discussion {thread_id}"
     ticket = await _new_ticket(w, project, name, thread["summary"] or "", None, actor)
     await w.threads.update(thread_id, status="complete", state="promoted", linked_ticket_id=ticket["id"],
-                           closed_at=await w.conn.fetchval("SELECT now()"), updated_by=actor)
+                           closed_at=await w.now(), updated_by=actor)
     return ticket_out(ticket)
 
 
@@ -147,7 +147,7 @@ async def promote_thread(w: Work, thread_id: str, project_id: str | None = None,
 async def list_ideas(w: Work, *, status: list[str] | None = None, due_for_review: bool = False,
                      cursor: str | None = None, limit: int = 20) -> Page[IdeaOut]:
     """``due_for_review``: new or deferred ideas whose review date has come. Raises: InvalidArgument."""
-    now = await w.conn.fetchval("SELECT now()") if due_for_review else None
+    now = await w.now() if due_for_review else None
     rows = await w.ideas.page(status=status, due_before=now, after=decode_cursor(cursor, 2), limit=limit + 1)
     items = [await idea_out(w, r) for r in rows[:limit]]
     last = items[-1].id if items else ""

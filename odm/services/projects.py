@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.commands import ProjectCreate, ProjectUpdate, RosterSet, SprintCreate
+from odm.domain.commands import ProjectCreate, ProjectUpdate, RosterSet, SprintCreate
+from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.views import Page, ProjectDetail, ProjectOut, RosterMember, SprintOut
 from odm.errors import Conflict, InvalidArgument, NotFound
-from odm.lifecycles import LIFECYCLES
-from odm.services._core import Work, need, transactional
+from odm.services._work import Work, need, transactional
 from odm.store import decode_cursor, encode_cursor
-from odm.views import Page, ProjectDetail, ProjectOut, RosterMember, SprintOut
 
 __all__ = [
     "create_project", "create_sprint", "get_project", "list_projects", "list_sprints", "open_project",
@@ -47,7 +47,7 @@ async def create_project(w: Work, cmd: ProjectCreate) -> ProjectOut:
     if cmd.idempotency_key:
         existing = await w.idempotency.begin("create_project", cmd.idempotency_key, cmd.fingerprint())
         if existing:
-            return ProjectOut.model_validate(dict(await w.projects.get(existing)))
+            return ProjectOut.model_validate(dict(need(await w.projects.get(existing), "project", existing)))
     if cmd.parent_project_id:
         parent = await open_project(w, cmd.parent_project_id, doing="adding a sub-project")
         if parent["parent_project_id"]:
@@ -73,7 +73,7 @@ async def update_project(w: Work, cmd: ProjectUpdate) -> ProjectOut:
     need(await w.projects.get(cmd.id, lock=True), "project", cmd.id)
     changes = cmd.model_dump(exclude_none=True, exclude={"id", "actor"})
     await check_topics(w, changes.get("topics", []))
-    row = await w.projects.update(cmd.id, **changes, updated_by=cmd.actor)
+    row = need(await w.projects.update(cmd.id, **changes, updated_by=cmd.actor), "project", cmd.id)
     return ProjectOut.model_validate(dict(row))
 
 
@@ -126,7 +126,7 @@ async def create_sprint(w: Work, cmd: SprintCreate) -> SprintOut:
     if cmd.idempotency_key:
         existing = await w.idempotency.begin("create_sprint", cmd.idempotency_key, cmd.fingerprint())
         if existing:
-            return SprintOut.model_validate(dict(await w.sprints.get(existing)))
+            return SprintOut.model_validate(dict(need(await w.sprints.get(existing), "sprint", existing)))
     if cmd.end_date < cmd.start_date:
         raise InvalidArgument("end_date is before start_date; a sprint must end after it starts")
     await open_project(w, cmd.project_id, doing="adding a sprint")

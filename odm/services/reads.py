@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.views import Page, SearchHit
 from odm.errors import InvalidArgument
-from odm.lifecycles import LIFECYCLES
-from odm.services._core import Work, need, transactional
+from odm.services._work import Work, need, transactional
 from odm.store import SEARCHABLE, decode_cursor, encode_cursor
-from odm.views import Page, SearchHit
 
 __all__ = ["SEARCHABLE", "ready_tasks", "search", "task_feed"]
 

@@ -1,37 +1,35 @@
+
 """Users (with the configured primary user), topics and hosts."""
 
 from __future__ import annotations
 
 import asyncpg
 
-from odm.commands import HostRegister, TopicCreate, UserCreate
+from odm.domain.commands import HostRegister, TopicCreate, UserCreate
+from odm.domain.views import HostOut, TopicOut, UserOut
 from odm.errors import Conflict
-from odm.services._core import Work, transactional
+from odm.services._work import Work, need, transactional
 from odm.services.projects import check_topics
-from odm.settings import OdmSettings
-from odm.store import Tx
-from odm.views import HostOut, TopicOut, UserOut
 
 __all__ = ["create_topic", "create_user", "ensure_primary_user", "list_hosts", "list_topics", "list_users",
            "register_host"]
 
-_PRIMARY_LOCK = 0x5849_0D02
-
-
-async def ensure_primary_user(pool: asyncpg.Pool, settings: OdmSettings) -> str:
-    """Create or update the configured primary user and make it the only primary one; returns its id."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _PRIMARY_LOCK)
-        tx = Tx(conn)
-        row = await tx.users.by_name(settings.primary_user)
-        if row is None:
-            row = await tx.users.insert(name=settings.primary_user, email=settings.primary_user_email,
-                                        role=settings.primary_user_role, created_by="configuration")
-        elif (row["email"], row["role"]) != (settings.primary_user_email or row["email"], settings.primary_user_role):
-            row = await tx.users.update(row["id"], email=settings.primary_user_email or row["email"],
-                                        role=settings.primary_user_role, updated_by="configuration")
-        await tx.users.make_primary(row["id"])
-        return row["id"]
+@transactional
+async def ensure_primary_user(w: Work) -> str:
+    """Create or update the configured primary user and make it the only primary one; returns its id.
+    Processes starting at once take turns (a transaction-scoped lock)."""
+    settings = w.services.settings
+    await w.users.lock_primary()
+    row = await w.users.by_name(settings.primary_user)
+    if row is None:
+        row = await w.users.insert(name=settings.primary_user, email=settings.primary_user_email,
+                                   role=settings.primary_user_role, created_by="configuration")
+    elif (row["email"], row["role"]) != (settings.primary_user_email or row["email"], settings.primary_user_role):
+        row = need(await w.users.update(row["id"], email=settings.primary_user_email or row["email"],
+                                        role=settings.primary_user_role, updated_by="configuration"),
+                   "user", settings.primary_user)
+    await w.users.make_primary(row["id"])
+    return str(row["id"])
 
 
 @transactional
@@ -40,7 +38,7 @@ async def create_user(w: Work, cmd: UserCreate) -> UserOut:
     if cmd.idempotency_key:
         existing = await w.idempotency.begin("create_user", cmd.idempotency_key, cmd.fingerprint())
         if existing:
-            return UserOut.model_validate(dict(await w.users.get(existing)))
+            return UserOut.model_validate(dict(need(await w.users.get(existing), "user", existing)))
     if await w.users.by_name(cmd.name):
         raise Conflict(f"a user named {cmd.name!r} exists already; list_users shows it")
     row = await w.users.insert(name=cmd.name, email=cmd.email, role=cmd.role, auth_accounts=list(cmd.auth_accounts),

@@ -7,18 +7,17 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from odm.commands import TaskCreate, TaskUpdate
+from odm.domain.commands import TaskCreate, TaskUpdate
+from odm.domain.rules import SPEC_FIELDS, placement
+from odm.domain.views import Page, TaskBrief, TaskDetail, TaskOut
 from odm.errors import Conflict, DependencyCycle, InvalidArgument, NotFound
-from odm.rules import SPEC_FIELDS, placement
-from odm.services._core import OdmServices, Work, dec, dumps, need, single_statement, transactional
 from odm.services._task_moves import TASK, check_claim, place, route_task, task_detail, task_out
+from odm.services._work import OdmServices, Work, dec, dumps, need, single_statement, transactional
 from odm.store import decode_cursor, encode_cursor
-from odm.views import Page, TaskBrief, TaskDetail, TaskOut
 
 __all__ = ["create_task", "get_task", "list_tasks", "update_task"]
 
 _CLOSED_TICKET = ("complete", "archive")
-_GRAPH_LOCK = 0x5849_0D01  # serialises dependency-graph edits so two cannot close a cycle together
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -137,7 +136,7 @@ async def _replace_dependencies(w: Work, key: str, wanted: list[str]) -> bool:
         raise DependencyCycle(f"task {key} cannot depend on itself")
     if added:
         await _check_deps_exist(w, added)
-        await w.conn.execute("SELECT pg_advisory_xact_lock($1)", _GRAPH_LOCK)
+        await w.tasks.lock_graph()
         cycle = await w.tasks.find_cycle(key, added)
         if cycle:
             raise DependencyCycle(f"depending on {cycle[1]} would close the cycle {' -> '.join(cycle)} "
@@ -147,7 +146,7 @@ async def _replace_dependencies(w: Work, key: str, wanted: list[str]) -> bool:
     return bool(added or removed)
 
 
-async def _replace(w: Work, row, *, regated: bool):
+async def _replace(w: Work, row: asyncpg.Record, *, regated: bool) -> asyncpg.Record:
     """After a dependency or gate change, move a waiting or unclaimed ready task to where it now belongs."""
     pair = row["status_state"]
     if pair == "plan.queued":

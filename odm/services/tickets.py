@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
-from odm.commands import TicketCreate, TicketImport, TicketUpdate
+from odm.domain.commands import TicketCreate, TicketImport, TicketUpdate
+from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.numbering import ticket_id
+from odm.domain.views import EvolutionOut, Page, TaskBrief, TicketDetail, TicketOut
 from odm.errors import Conflict, InvalidArgument
-from odm.lifecycles import LIFECYCLES
-from odm.numbering import ticket_id
-from odm.services._core import Work, dec, jsonish, need, transactional
+from odm.services._work import Work, dec, jsonish, need, transactional
 from odm.services.projects import check_topics, open_project
 from odm.store import decode_cursor, encode_cursor
-from odm.views import EvolutionOut, Page, TaskBrief, TicketDetail, TicketOut
 
 __all__ = ["check_sprint", "create_ticket", "get_ticket", "import_ticket", "list_tickets", "ticket_out", "update_ticket"]
 
@@ -32,7 +34,7 @@ async def check_sprint(w: Work, sprint_id: str | None, project_id: str) -> None:
 
 
 async def _insert(w: Work, cmd: TicketCreate, project: asyncpg.Record, key: str, status: str, state: str,
-                  **extra) -> asyncpg.Record:
+                  **extra: Any) -> asyncpg.Record:
     await check_topics(w, cmd.topics)
     await check_sprint(w, cmd.sprint_id, project["id"])
     return await w.tickets.insert(

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 
-from odm.commands import Transition
+from odm.domain.commands import Transition
+from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.rules import override_type
+from odm.domain.views import OverrideOut, TransitionOut
 from odm.errors import InvalidTransition
-from odm.lifecycles import LIFECYCLES
-from odm.rules import override_type
-from odm.services._core import Work, dumps, jsonish, need, transactional
 from odm.services._task_moves import check_claim, move_task
-from odm.views import OverrideOut, TransitionOut
+from odm.services._work import Work, dumps, jsonish, need, transactional
+from odm.store import Store
 
 __all__ = ["list_overrides", "transition"]
 
 _REVIEW_DAYS = {"weekly": 7, "monthly": 30, "quarterly": 91}
 
 
-def _store(w: Work, kind: str):
+def _store(w: Work, kind: str) -> Store:
     return {"project": w.projects, "sprint": w.sprints, "ticket": w.tickets, "task": w.tasks,
             "discussion_thread": w.threads, "idea": w.ideas}[kind]
 
@@ -65,11 +67,11 @@ async def transition(w: Work, cmd: Transition) -> TransitionOut:
 
 async def _move_other(w: Work, kind: str, row: asyncpg.Record, target: str, effects: list[str]) -> asyncpg.Record:
     status, state = target.split(".")
-    extra: dict = {}
+    extra: dict[str, Any] = {}
     if kind == "discussion_thread" and status == "complete":
-        extra["closed_at"] = await w.conn.fetchval("SELECT now()")
+        extra["closed_at"] = await w.now()
     if kind == "idea":
-        now = await w.conn.fetchval("SELECT now()")
+        now = await w.now()
         extra["last_reviewed_at"] = now
         days = _REVIEW_DAYS.get(row["review_cycle"] or "")
         if status in ("new", "deferred") and days:

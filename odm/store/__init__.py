@@ -1,11 +1,13 @@
-"""The odm database behind small classes, one per aggregate; ``Tx`` gathers them on one transaction."""
+"""The odm database behind small classes, one per aggregate; ``OdmStores`` gathers them on one connection."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 
 import asyncpg
 
+from odm.store._base import Store
 from odm.store._paging import decode_cursor, encode_cursor
 from odm.store.claims import ClaimStore
 from odm.store.idempotency import IdempotencyStore
@@ -17,14 +19,19 @@ from odm.store.search import SEARCHABLE, FeedStore, SearchStore
 from odm.store.tasks import TaskStore
 from odm.store.tickets import TicketStore
 
-__all__ = ["SEARCHABLE", "Tx", "decode_cursor", "encode_cursor"]
+__all__ = ["SEARCHABLE", "OdmStores", "Store", "decode_cursor", "encode_cursor"]
 
 
-class Tx:
+class OdmStores:
     """The stores of one use case, all on the same connection and transaction."""
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+
+    async def now(self) -> datetime:
+        """The database's clock (the transaction's start time inside a transaction)."""
+        value: datetime = await self.conn.fetchval("SELECT now()")
+        return value
 
     @cached_property
     def projects(self) -> ProjectStore:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.lifecycles import LIFECYCLES
-from odm.models import CLAIMABLE_PREDICATE
+from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.models import CLAIMABLE_PREDICATE
+from odm.domain.types import DEFAULT_LEASE_SECONDS
 from odm.store._base import Store
-from odm.types import DEFAULT_LEASE_SECONDS
 
 __all__ = ["CLAIMED", "ClaimStore", "RELEASED", "TICKET_STARTABLE"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.models import DiscussionThread, Idea
+from odm.domain.models import DiscussionThread, Idea
 from odm.store._base import Store
 
 __all__ = ["IdeaStore", "ThreadStore"]

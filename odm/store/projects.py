@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.models import Project, ProjectAgentBinding, Sprint
+from odm.domain.models import Project, ProjectAgentBinding, Sprint
 from odm.store._base import Store
 
 __all__ = ["ProjectStore", "RosterStore", "SprintStore"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.models import OverrideRecord, TicketEvolution
+from odm.domain.models import OverrideRecord, TicketEvolution
 from odm.store._base import Store
 
 __all__ = ["EvolutionStore", "OverrideStore"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.models import Host, Topic, User
+from odm.domain.models import Host, Topic, User
 from odm.store._base import Store
 
 __all__ = ["HostStore", "TopicStore", "UserStore"]
@@ -12,6 +12,11 @@ __all__ = ["HostStore", "TopicStore", "UserStore"]
 
 class UserStore(Store):
     table, model = "users", User
+    _PRIMARY_LOCK = 0x5849_0D02  # advisory lock id: one process at a time sets the primary user
+
+    async def lock_primary(self) -> None:
+        """Hold the primary-user lock until the transaction ends."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock($1)", self._PRIMARY_LOCK)
 
     async def by_name(self, name: str) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM users WHERE name = $1", name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.models import CLAIMABLE_PREDICATE
+from odm.domain.models import CLAIMABLE_PREDICATE
 from odm.store._base import Store
 
 __all__ = ["FeedStore", "SearchStore"]

@@ -6,8 +6,8 @@ from collections import deque
 
 import asyncpg
 
-from odm.models import Task
-from odm.numbering import task_id_sql
+from odm.domain.models import Task
+from odm.domain.numbering import task_id_sql
 from odm.store._base import Store
 
 __all__ = ["TaskStore"]
@@ -20,6 +20,11 @@ _EXPIRED = "(claim_expires_at IS NOT NULL AND claim_expires_at <= now()) AS clai
 
 class TaskStore(Store):
     table, model = "tasks", Task
+    _GRAPH_LOCK = 0x5849_0D01  # advisory lock id: serialises dependency-graph edits so two cannot close a cycle together
+
+    async def lock_graph(self) -> None:
+        """Hold the dependency-graph lock until the transaction ends."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock($1)", self._GRAPH_LOCK)
 
     async def get(self, key: str, *, lock: bool = False) -> asyncpg.Record | None:
         """The task (with ``claim_expired`` judged by the database clock), locked if asked."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.models import Ticket
+from odm.domain.models import Ticket
 from odm.store._base import Store
 
 __all__ = ["TicketStore"]

@@ -9,7 +9,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import odm.models  # noqa: F401  - the table models register themselves on SQLModel.metadata
+import odm.domain.models
 
 # Autogenerate compares against these models; tests/odm/test_models.py keeps them equal to what
 # the migrations build.

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from odm.services import OdmServices, open_services
+from odm.bootstrap import open_services
+from odm.services import OdmServices
 from odm.settings import OdmSettings
-from servers.app import Runtime, ServerSpec, ToolRegistry
-from servers.odm import intake, planning
-from servers.odm import tools as work
-from servers.odm.resources import register
+from servers.app import Runtime, ServerSpec, SuiteServer, ToolRegistry
+from servers.odm import claims, evolution, ideas, projects, prompts, registry, resources, search, tasks, tickets, transitions
 from servers.runtime.settings import load
 
 __all__ = ["SPEC", "TOOLSETS", "tools"]
@@ -20,7 +19,12 @@ TOOLSETS = {
     "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, assignment, lists",
     "claims": "claim administration for the Bus or an operator: renew or release all claims of an agent",
 }
-tools = ToolRegistry(TOOLSETS, [work.tools, intake.tools, planning.tools])
+tools = ToolRegistry(TOOLSETS, [m.tools for m in (projects, tickets, tasks, transitions, claims, evolution, search, ideas, registry)])
+
+
+def register(server: SuiteServer) -> None:
+    resources.register(server)
+    prompts.register(server)
 
 
 @asynccontextmanager

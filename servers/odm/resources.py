@@ -1,4 +1,4 @@
-"""odm-mcp resources (tickets, tasks, ready work, lifecycles, the task feed) and prompts.
+"""odm-mcp resources: tickets, tasks, ready work, lifecycles, the task feed.
 
 Resources cost an agent no tool-definition context and are served whatever the toolsets. The
 task feed is the contract the Bus reads (see the README): JSON ``{"items": [...], "next_cursor"}``.
@@ -14,12 +14,11 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from odm.lifecycles import LIFECYCLES
-from odm.services import ideas, reads, tickets
+from odm.domain.lifecycles import LIFECYCLES
+from odm.services import reads, tickets
 from odm.services import tasks as task_service
-from servers.app.prompts import install_prompt
 from servers.kernel.errors import describe_exception
-from servers.odm.tools import services
+from servers.odm._context import services
 
 __all__ = ["register"]
 
@@ -38,7 +37,8 @@ async def _answer(uri: str, work: Awaitable[Any]) -> str:
 
 
 def register(server: MCPServer) -> None:
-    """Resources and prompts of odm-mcp."""
+    """Serve the resources of odm-mcp on ``server``."""
+
     @server.resource("odm://tickets/{id}", name="ticket", title="Ticket", mime_type=JSON,
                      description="A ticket with its tasks (compact), sub-tickets, plan and evolution lineage.")
     async def ticket(id: str, ctx: Context) -> str:
@@ -72,32 +72,3 @@ def register(server: MCPServer) -> None:
         return await _answer("odm://feeds/tasks", reads.task_feed(
             services(ctx), status_state=status_state, claimed_by=claimed_by, in_progress_over_s=in_progress_over_s,
             cursor=cursor, limit=limit))
-
-    install_prompt(server, "plan_ticket", _plan_ticket_values)
-    install_prompt(server, "triage_ideas", _triage_values)
-
-
-async def _plan_ticket_values(ctx: Context, args: dict[str, str]) -> dict[str, str]:
-    key = args.get("ticket_id", "")
-    try:
-        detail = await tickets.get_ticket(services(ctx), key)
-    except Exception as exc:
-        return {"ticket_summary": f"(ticket {key} could not be read: {describe_exception(exc, action='prompt plan_ticket')})",
-                "ticket_plan": "unknown"}
-    existing = "\n".join(f"- {t.id} [{t.status_state}] {t.title}" for t in detail.tasks) or "- (no tasks yet)"
-    plan = ", ".join(f"{name} {value:g}" for name, value in (("cost", detail.plan_cost), ("minutes", detail.plan_duration))
-                     if value is not None) or "no plan set"
-    summary = (f"Ticket {detail.id}: {detail.title} ({detail.status_state}, priority {detail.priority})\n\n"
-               f"{detail.description or '(no description)'}\n\nExisting tasks:\n{existing}")
-    return {"ticket_summary": summary, "ticket_plan": plan}
-
-
-async def _triage_values(ctx: Context, args: dict[str, str]) -> dict[str, str]:
-    try:
-        limit = max(1, min(200, int(args.get("limit") or 20)))
-    except ValueError:
-        limit = 20
-    page = await ideas.list_ideas(services(ctx), due_for_review=True, limit=limit)
-    lines = [f"- {i.id} [{i.status}] {i.title} (priority {i.priority or 'unset'}, review {i.review_cycle or 'unset'})"
-             for i in page.items]
-    return {"due_ideas": "\n".join(lines) or "- (none due)", "due_count": str(len(page.items))}

@@ -11,6 +11,7 @@ from servers import odm
 from tests.conftest import connect_client
 from tests.support.http import serve_http
 from tests.support.odm import call, fails
+from tests.support.wait import wait_for
 
 
 async def _expire_claims(dsn: str) -> None:
@@ -98,13 +99,14 @@ async def test_the_sweeper_returns_expired_claims_to_ready_without_any_call(odm_
         await call(client, "create_task", ticket_id=ticket["id"], title="t", objective="o")
         await call(client, "next_task", agent_id="gone")
         await _expire_claims(odm_settings.odm_dsn)
-        with anyio.fail_after(10):
-            while True:
-                feed = await client.read_resource("odm://feeds/tasks?status_state=ready.ready")
-                if '"1001.01"' in feed.contents[0].text:
-                    break
-                await anyio.sleep(0.02)
-    assert '"claimed_by": null' in feed.contents[0].text
+
+        async def ready_feed() -> str | None:
+            feed = await client.read_resource("odm://feeds/tasks?status_state=ready.ready")
+            text = feed.contents[0].text
+            return text if '"1001.01"' in text else None
+
+        text = await wait_for(ready_feed, what="the sweeper to return 1001.01 to ready", within=10)
+    assert '"claimed_by": null' in text
 
 
 async def test_next_task_picks_by_priority_then_ticket_then_sequence_and_filters_by_project(odm_settings):

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from odm.lifecycles import LIFECYCLES
+from odm.domain.lifecycles import LIFECYCLES
 from servers import odm
 from tests.conftest import connect_client
 from tests.support.odm import call

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Index
 
-from odm.models._columns import Metadata, jsonb, now_column, string, timestamp
+from odm.domain.models._columns import Metadata, jsonb, now_column, string, timestamp
 
 __all__ = ["OVERRIDE_SCOPES", "OverrideRecord"]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, Index, Text
 from sqlmodel import Field
 
-from odm.models._columns import (
+from odm.domain.models._columns import (
     Metadata,
     generated_status_state,
     now_column,

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from odm.domain.lifecycles.machine import Lifecycle, build_lifecycle, split_pair
 from odm.errors import LifecycleDefinitionError
-from odm.lifecycle import Lifecycle, build_lifecycle, split_pair
 
 __all__ = [
     "ACTIONS",
@@ -40,7 +40,8 @@ __all__ = [
 
 # §5.2, §5.3
 GLOBAL_STATUSES = ("create", "plan", "ready", "execute", "review", "test", "discussion", "approval", "recover", "complete", "archive")
-GLOBAL_STATES = ("draft", "queued", "ready", "active", "paused", "waiting", "blocked", "retry", "rework", "failed", "completed", "cancelled", "archived")
+GLOBAL_STATES = ("draft", "queued", "ready", "active", "paused", "waiting", "blocked", "retry", "rework", "failed", "completed",
+                 "cancelled", "archived")
 # §5.4 invalid pattern examples, plus the rule they illustrate: archive holds only archived things
 INVALID_PATTERNS = frozenset({("complete", "active"), ("create", "completed"), ("archive", "active")})
 # §5.6: where a human gate resumes to (for kinds that have the pair)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, Column, Computed, Index, SmallInteger, Text
 from sqlmodel import Field, SQLModel
 
-from odm.models._columns import (
+from odm.domain.models._columns import (
     Metadata,
     generated_status_state,
     jsonb,

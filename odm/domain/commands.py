@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from odm.types import (
+from odm.domain.types import (
     DEFAULT_LEASE_SECONDS,
     AgentId,
     Allocation,

@@ -1,11 +1,11 @@
 """SQLModel table models of the odm database (imported by Alembic's env.py for ``target_metadata``)."""
 
-from odm.models.planning import DiscussionThread, Idea, IdeaThread
-from odm.models.project import Project, ProjectAgentBinding, Sprint
-from odm.models.records import OVERRIDE_SCOPES, OverrideRecord
-from odm.models.registry import Host, Topic, TopicRelation, User
-from odm.models.task import CLAIMABLE_PREDICATE, Task, TaskDependency
-from odm.models.ticket import Counter, IdempotencyKey, Ticket, TicketEvolution
+from odm.domain.models.planning import DiscussionThread, Idea, IdeaThread
+from odm.domain.models.project import Project, ProjectAgentBinding, Sprint
+from odm.domain.models.records import OVERRIDE_SCOPES, OverrideRecord
+from odm.domain.models.registry import Host, Topic, TopicRelation, User
+from odm.domain.models.task import CLAIMABLE_PREDICATE, Task, TaskDependency
+from odm.domain.models.ticket import Counter, IdempotencyKey, Ticket, TicketEvolution
 
 __all__ = [
     "CLAIMABLE_PREDICATE",

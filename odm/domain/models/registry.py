@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Index, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from odm.models._columns import Metadata, double, now_column, string, text_array, timestamp
+from odm.domain.models._columns import Metadata, double, now_column, string, text_array, timestamp
 
 __all__ = ["Host", "Topic", "TopicRelation", "User"]
 

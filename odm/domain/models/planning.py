@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
-from odm.models._columns import Metadata, generated_status_state, search_column, string, text_array, timestamp
+from odm.domain.models._columns import Metadata, generated_status_state, search_column, string, text_array, timestamp
 
 __all__ = ["DiscussionThread", "Idea", "IdeaThread"]
 

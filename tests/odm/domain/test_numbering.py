@@ -5,7 +5,15 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from odm.numbering import FIRST_TICKET, is_historical_ticket_id, kind_of_id, subticket_id, task_id, task_id_sql, ticket_id
+from odm.domain.numbering import (
+    FIRST_TICKET,
+    is_historical_ticket_id,
+    kind_of_id,
+    subticket_id,
+    task_id,
+    task_id_sql,
+    ticket_id,
+)
 
 
 def test_new_tickets_start_at_1001_and_tasks_use_two_digit_dot_notation():

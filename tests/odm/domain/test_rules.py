@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.rules import allocate, keeps_claim, override_type, placement, spec_stale
 from odm.errors import InvalidArgument
-from odm.lifecycles import LIFECYCLES
-from odm.rules import allocate, keeps_claim, override_type, placement, spec_stale
 
 TASK = LIFECYCLES["task"]
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import asyncpg
 
+from odm.domain.numbering import kind_of_id
 from odm.errors import NotFound
-from odm.numbering import kind_of_id
 from odm.settings import OdmSettings
-from odm.store import Tx
+from odm.store import OdmStores
 from servers.kernel import uow as kernel_uow
 
 __all__ = ["OdmServices", "Work", "dec", "dumps", "jsonish", "need", "read_only", "single_statement", "transactional"]
@@ -29,11 +29,11 @@ class OdmServices:
     primary_user_id: str
 
 
-class Work(Tx, kernel_uow.Work[OdmServices]):
+class Work(OdmStores, kernel_uow.Work[OdmServices]):
     """The stores of one transaction plus the services it runs under."""
 
     def __init__(self, conn: asyncpg.Connection, services: OdmServices) -> None:
-        Tx.__init__(self, conn)
+        OdmStores.__init__(self, conn)
         self.services = services
 
     def actor(self, given: str | None) -> str:

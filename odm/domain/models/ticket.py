@@ -10,7 +10,15 @@ from sqlalchemy import BigInteger, Column, Identity, Index, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from odm.models._columns import Metadata, generated_status_state, money, now_column, search_column, string, text_array
+from odm.domain.models._columns import (
+    Metadata,
+    generated_status_state,
+    money,
+    now_column,
+    search_column,
+    string,
+    text_array,
+)
 
 __all__ = ["Counter", "IdempotencyKey", "Ticket", "TicketEvolution"]
 

@@ -1,4 +1,4 @@
-"""odm-mcp ``planning`` toolset, part 2: ideas, discussion threads, topics, users and hosts."""
+"""odm-mcp Ideas and discussion threads (planning toolset)."""
 
 from __future__ import annotations
 
@@ -7,39 +7,48 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from odm.commands import HostRegister, IdeaCreate, ThreadCreate, TopicCreate, UserCreate
-from odm.services import ideas, registry
-from odm.types import (
+from odm.domain.commands import (
+    IdeaCreate,
+    ThreadCreate,
+)
+from odm.domain.types import (
     AgentId,
-    HostRole,
-    HostStatus,
     IdeaSource,
     IdemKey,
     Limit,
     LongText,
-    Minutes,
-    Name,
-    NotificationChannel,
     Priority,
     Ref,
     ReviewCycle,
-    ShortText,
     SourceChannel,
     Tags,
     ThreadType,
     Title,
-    UserRole,
 )
-from odm.views import HostOut, IdeaOut, Page, ThreadOut, TicketOut, TopicOut, UserOut
+from odm.domain.views import (
+    IdeaOut,
+    Page,
+    ThreadOut,
+    TicketOut,
+)
+from odm.services import ideas
 from servers.app import ToolGroup
-from servers.odm.tools import Refs, given, services
+from servers.odm._context import Refs, given, services
 
-__all__ = ["tools"]
+__all__ = [
+    "create_idea",
+    "list_ideas",
+    "promote_idea",
+    "create_thread",
+    "link_idea_thread",
+    "promote_thread",
+    "list_threads",
+]
 
 tools = ToolGroup()
-
 PLAN = "planning"
-Count = Annotated[int, Field(ge=0, le=100000)]
+
+
 IdeaStatus = Annotated[list[Annotated[str, Field(pattern="^(new|under_discussion|approved|ticketed|deferred|rejected|archived)$")]],
                        Field(max_length=7)]
 
@@ -108,59 +117,3 @@ async def list_threads(ctx: Context, project_id: Ref | None = None, status_state
     """List discussion threads, by project or status_state."""
     return await ideas.list_threads(services(ctx), project_id=project_id, status_state=status_state, cursor=cursor,
                                     limit=limit)
-
-
-@tools.tool(PLAN, title="Create topic", read_only=False, destructive=False, idempotent=False, open_world=False)
-async def create_topic(ctx: Context, name: Name, parent_topic_id: Ref | None = None, description: LongText = "",
-                       taxonomy: Tags = [], related_topic_ids: Refs = [],
-                       idempotency_key: IdemKey | None = None) -> TopicOut:
-    """Create a topic in the tree (under parent_topic_id), related both ways to related_topic_ids. Errors: [not_found]."""
-    return await registry.create_topic(services(ctx), TopicCreate(**given(
-        name=name, parent_topic_id=parent_topic_id, description=description, taxonomy=taxonomy,
-        related_topic_ids=related_topic_ids, idempotency_key=idempotency_key)))
-
-
-@tools.tool(PLAN, title="List topics", read_only=True, destructive=False, idempotent=True, open_world=False)
-async def list_topics(ctx: Context, parent_topic_id: Ref | None = None, limit: Limit = 200) -> Page[TopicOut]:
-    """The children of parent_topic_id, or the top-level topics."""
-    return Page[TopicOut](items=await registry.list_topics(services(ctx), parent_topic_id=parent_topic_id, limit=limit))
-
-
-@tools.tool(PLAN, title="Create user", read_only=False, destructive=False, idempotent=False, open_world=False)
-async def create_user(ctx: Context, name: Name, email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None,
-                      role: UserRole = "operator", auth_accounts: Tags = [],
-                      notification_channels: Annotated[list[NotificationChannel], Field(max_length=5)] = [],
-                      idempotency_key: IdemKey | None = None) -> UserOut:
-    """Add a human user (the primary one comes from XIOPRO_PRIMARY_USER). Errors: [conflict] name taken."""
-    return await registry.create_user(services(ctx), UserCreate(**given(
-        name=name, email=email, role=role, auth_accounts=auth_accounts, notification_channels=notification_channels,
-        idempotency_key=idempotency_key)))
-
-
-@tools.tool(PLAN, title="List users", read_only=True, destructive=False, idempotent=True, open_world=False)
-async def list_users(ctx: Context) -> Page[UserOut]:
-    """All users; is_primary marks the default decision maker."""
-    return Page[UserOut](items=await registry.list_users(services(ctx)))
-
-
-@tools.tool(PLAN, title="Register host", read_only=False, destructive=False, idempotent=True, open_world=False)
-async def register_host(ctx: Context, name: Name, role: HostRole, status: HostStatus = "online", os: ShortText = "",
-                        cpu_model: ShortText = "", vcpus: Count = 0, ram_gb: Minutes = 0, ssd_gb: Minutes = 0,
-                        gpu: ShortText | None = None, reserved_ram_gb: Minutes = 0, available_ram_gb: Minutes = 0,
-                        ram_per_agent_gb: Minutes = 0, max_concurrent_agents: Count = 0, active_agents: Count = 0,
-                        active_services: Tags = [], ip_tailscale: Ref | None = None,
-                        ip_public: Ref | None = None) -> HostOut:
-    """Register a compute host, or update the host of that name (capacity, status)."""
-    return await registry.register_host(services(ctx), HostRegister(**given(
-        name=name, role=role, status=status, os=os, cpu_model=cpu_model, vcpus=vcpus, ram_gb=ram_gb, ssd_gb=ssd_gb,
-        gpu=gpu, reserved_ram_gb=reserved_ram_gb, available_ram_gb=available_ram_gb, ram_per_agent_gb=ram_per_agent_gb,
-        max_concurrent_agents=max_concurrent_agents, active_agents=active_agents, active_services=active_services,
-        ip_tailscale=ip_tailscale, ip_public=ip_public)))
-
-
-@tools.tool(PLAN, title="List hosts", read_only=True, destructive=False, idempotent=True, open_world=False)
-async def list_hosts(ctx: Context) -> Page[HostOut]:
-    """All registered hosts with their capacity."""
-    return Page[HostOut](items=await registry.list_hosts(services(ctx)))
-
-

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
+from odm.domain.lifecycles.machine import build_lifecycle, split_pair
+from odm.domain.lifecycles.tables import ACTIONS, INVALID_PATTERNS, LIFECYCLES, RESUME_TARGETS, check_spec_rules
 from odm.errors import InvalidTransition, LifecycleDefinitionError
-from odm.lifecycle import build_lifecycle, split_pair
-from odm.lifecycles import ACTIONS, INVALID_PATTERNS, LIFECYCLES, RESUME_TARGETS, check_spec_rules
 
 ALL = [(kind, src, dst) for kind, lc in LIFECYCLES.items() for src, dst in itertools.product(lc.pairs, lc.pairs)]
 FREE = [c for c in ALL if (e := LIFECYCLES[c[0]].edges[c[1]].get(c[2])) is not None and not e.via]

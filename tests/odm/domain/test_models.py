@@ -10,9 +10,8 @@ from sqlalchemy import Text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import odm.models  # noqa: F401
-from odm.lifecycles import LIFECYCLES
-from odm.models import CLAIMABLE_PREDICATE
+from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.models import CLAIMABLE_PREDICATE
 from servers.runtime.database import Target, prepare_database
 
 

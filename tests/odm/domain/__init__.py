@@ -1,0 +1,1 @@
+"""Tests of odm.domain: pure Python, no database."""
