@@ -22,9 +22,10 @@ import zmq.asyncio
 from bench._common import Figure, bench_database, free_port, print_report, summarize
 from servers.runtime.database import Target, prepare_database
 from xem import services
-from xem.keys import load_or_create_keypair, new_keypair, router_keys_dir
-from xem.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
-from xem.protocol import Enroll, LeaseRenewal, Ping, decode, encode
+from xem.domain.keys import new_keypair
+from xem.domain.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
+from xem.domain.protocol import Enroll, LeaseRenewal, Ping, decode, encode
+from xem.keyfiles import load_or_create_keypair, router_keys_dir
 
 MANIFEST = Manifest(manifest_version=1, workspaces=(WorkspaceSpec(name="ws", root="/srv"),),
                     tools=(ToolSpec(name="noop", workspace="ws", description="no-op", risk="read", timeout_s=5,
@@ -95,7 +96,7 @@ async def _round_trips(sock: zmq.asyncio.Socket, calls: int, make: object) -> li
 async def _enroll(pool: asyncpg.Pool, home: Path, ctx: zmq.asyncio.Context, router_key: bytes, endpoint: str,
                   name: str) -> zmq.asyncio.Socket:
     public, secret = new_keypair()
-    token, _ = await services.mint_join_key(pool, home, "xem", 600, max_ttl_s=3600)
+    token, _ = await services.mint_join_key(services.XemServices(pool), home, "xem", 600, max_ttl_s=3600)
     sock = _dealer(ctx, router_key, endpoint, (public, secret))
     await sock.send(encode(Enroll(sender=name, join_key=token, public_key=public.decode(), manifest=MANIFEST)))
     reply = decode(await sock.recv())

@@ -48,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             router.close()
             if exc.errno == errno.EADDRINUSE:
                 raise StartupError("conflict", f"{args.bind} is already in use; pass --bind to use another endpoint") from None
-            raise StartupError("invalid_argument", f"cannot bind {args.bind}: {exc.strerror}; pass --bind tcp://HOST:PORT", exit_status=2) from None
+            raise StartupError("invalid_argument", f"cannot bind {args.bind}: {exc.strerror}; pass --bind tcp://HOST:PORT",
+                               exit_status=2) from None
         try:
             anyio.run(_serve, router, settings)
         finally:

@@ -2,51 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field, StringConstraints
+from servers.app import Runtime, ServerSpec, ToolRegistry
+from servers.xem import agents
+from xem.bootstrap import open_services
+from xem.services import XemServices
 
-from servers.app import ServerSpec, ToolGroup, ToolRegistry, runtime_of
-from xem import services
+__all__ = ["SPEC", "tools"]
 
-__all__ = ["SPEC", "AgentList", "list_agents", "tools"]
-
-agent_tools = ToolGroup()
-
-
-class AgentSummary(BaseModel):
-    name: str = Field(description="registration_name")
-    state: Literal["online", "offline", "conflict_pill", "revoked"]
-    key_fingerprints: list[str] = Field(description="active CURVE keys (two or more means a conflict_pill)")
-    last_lease_at: datetime | None
-    manifest_version: int | None
-    in_flight: int = Field(description="invocations the agent reported running or unacknowledged")
+tools = ToolRegistry({"default": "invoke tools on enrolled execution agents"}, [agents.tools], compact_schemas=False)
 
 
-class AgentList(BaseModel):
-    items: list[AgentSummary]
-    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+@asynccontextmanager
+async def xem_services(runtime: Runtime) -> AsyncIterator[XemServices]:
+    async with open_services(runtime.pool) as services:
+        yield services
 
-
-@agent_tools.tool(title="List XEM agents", read_only=True, destructive=False, idempotent=True, open_world=False)
-async def list_agents(
-    ctx: Context,
-    limit: Annotated[int, Field(ge=1, le=200)] = 20,
-    cursor: Annotated[str, StringConstraints(max_length=64)] | None = None,
-) -> AgentList:
-    """List enrolled execution agents: state (online, offline, conflict_pill, revoked), last lease, manifest version.
-
-    Read-only; use it to see which agents can run tools. Page with cursor. Errors: [unavailable].
-    """
-    rows = await services.list_agents(runtime_of(ctx).pool, limit=limit + 1, after=cursor)
-    items = [AgentSummary(name=r.name, state=r.state, key_fingerprints=list(r.fingerprints),  # type: ignore[arg-type]
-                          last_lease_at=r.last_lease_at, manifest_version=r.manifest_version, in_flight=r.in_flight)
-             for r in rows[:limit]]
-    return AgentList(items=items, next_cursor=items[-1].name if len(rows) > limit else None)
-
-tools = ToolRegistry({"default": "invoke tools on enrolled execution agents"}, [agent_tools], compact_schemas=False)
 
 SPEC = ServerSpec(
     program="xem-mcp",
@@ -60,5 +33,5 @@ SPEC = ServerSpec(
     ),
     tools=tools,
     default_port=8703,
+    services=xem_services,
 )
-

@@ -12,6 +12,7 @@ import pytest
 
 from servers.runtime.database import Target, prepare_database
 from tests.xem.support import Mesh
+from xem.services import XemServices
 
 
 @dataclass
@@ -19,6 +20,11 @@ class Bus:
     dsn: str
     pool: asyncpg.Pool
     home: Path
+
+    @property
+    def xem(self) -> XemServices:
+        """The XEM services on this database (what the router and xeroctl call use cases with)."""
+        return XemServices(self.pool)
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
 
 from tests.conftest import script_env
+from tests.support.wait import wait_for as shared_wait_for
 
 TOOL_SCRIPT = '''
 import json, os, sys, time
@@ -43,15 +44,19 @@ FAST = {
 }
 
 
-async def wait_for(check: Callable[[], Awaitable[Any]], *, what: str, timeout: float = 30) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds saying ``what``."""
+_LIVE: list[Mesh] = []  # meshes of the running test, whose logs a failed wait prints
+
+
+async def wait_for(check: Callable[[], Any], *, what: str, timeout: float = 60) -> Any:
+    """``tests.support.wait.wait_for`` that, when it times out, adds the tail of every router and agent log
+    of the running test (a slow enrollment on a loaded machine then says why). The bound is generous: the
+    2-core CI machine runs PostgreSQL, the router, the agents and pytest at once."""
     try:
-        with anyio.fail_after(timeout):
-            while not (value := await check()):
-                await anyio.sleep(0.02)
-            return value
-    except TimeoutError:
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
+        return await shared_wait_for(check, what=what, within=timeout)
+    except AssertionError as exc:
+        tails = "".join(f"\n--- {proc.log.name} (last 40 lines) ---\n" + "\n".join(proc.text().splitlines()[-40:])
+                        for mesh in _LIVE for proc in mesh.procs)
+        raise AssertionError(f"{exc}{tails}") from None
 
 
 class Proc:
@@ -89,6 +94,7 @@ class Mesh:
         self.endpoint = f"ipc://{tmp}/router.ipc"
         self.env = script_env(XIOPRO_HOME=str(home), XIOPRO_BUS_DSN=bus_dsn, **FAST)
         self.procs: list[Proc] = []
+        _LIVE.append(self)
         self.workspace = tmp / "ws"
         self.workspace.mkdir(exist_ok=True)
         (tmp / "tool.py").write_text(TOOL_SCRIPT)
@@ -99,7 +105,8 @@ class Mesh:
         return proc
 
     def xeroctl(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(Path(sys.executable).parent / "xeroctl"), *args], env=self.env, capture_output=True, text=True, timeout=60)
+        return subprocess.run([str(Path(sys.executable).parent / "xeroctl"), *args], env=self.env, capture_output=True,
+                              text=True, timeout=60)
 
     def join_key(self, role: str = "xem", ttl: int = 600) -> str:
         done = self.xeroctl("agents", "join-keys", "--create", "--role", role, "--ttl", str(ttl))
@@ -148,6 +155,8 @@ class Mesh:
     def stop(self) -> None:
         for proc in reversed(self.procs):
             proc.stop()
+        if self in _LIVE:
+            _LIVE.remove(self)
 
 
 def _toml(value: dict[str, Any]) -> str:

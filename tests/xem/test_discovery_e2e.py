@@ -46,9 +46,9 @@ async def test_an_enrolled_agents_malformed_or_unknown_frames_get_error_frames_a
     import zmq
     import zmq.asyncio
 
-    from xem.keys import new_keypair
-    from xem.manifest import Manifest
-    from xem.protocol import Enroll, Ping, decode, encode
+    from xem.domain.manifest import Manifest
+    from xem.domain.protocol import Enroll, Ping, decode, encode
+    from xem.keyfiles import new_keypair
 
     mesh.start_router()
     public, secret = new_keypair()

@@ -37,7 +37,7 @@ async def test_shell_syntax_in_a_parameter_reaches_the_tool_as_inert_text_with_p
     mesh.start_router()
     await _enrolled(bus, mesh)
     for value in INERT:
-        dispatch = await services.create_dispatch(bus.pool, "xem-a", "ws", "echo", {"msg": value})
+        dispatch = await services.create_dispatch(bus.xem, "xem-a", "ws", "echo", {"msg": value})
         result = await _result(bus, dispatch.invocation_id)
         assert result["status"] == "succeeded", result
         assert json.loads(result["stdout"]) == [value]
@@ -51,7 +51,7 @@ async def test_option_and_path_escape_attempts_are_refused_by_the_agent(bus, mes
     mesh.start_router()
     await _enrolled(bus, mesh)
     for params, reason in REFUSED:
-        dispatch = await services.create_dispatch(bus.pool, "xem-a", "ws", "echo", params)
+        dispatch = await services.create_dispatch(bus.xem, "xem-a", "ws", "echo", params)
         result = await _result(bus, dispatch.invocation_id)
         assert result["status"] == "refused" and reason in result["error"], (params, result)
     assert await bus.pool.fetchval("SELECT count(*) FROM xem.progress") == 0
@@ -60,7 +60,7 @@ async def test_option_and_path_escape_attempts_are_refused_by_the_agent(bus, mes
 async def test_kill9_of_the_agent_holding_an_unacked_result_then_restart_delivers_it_exactly_once(bus, mesh):
     router = mesh.start_router()
     agent = await _enrolled(bus, mesh)
-    dispatch = await services.create_dispatch(bus.pool, "xem-a", "ws", "gate", {})
+    dispatch = await services.create_dispatch(bus.xem, "xem-a", "ws", "gate", {})
     runs = mesh.workspace / "runs.txt"
     await wait_for(lambda: _true(runs.exists()), what="the tool to start")
     router.kill9()  # nobody will acknowledge the result now
@@ -82,7 +82,7 @@ async def test_kill9_of_the_agent_holding_an_unacked_result_then_restart_deliver
 async def test_kill9_of_the_agent_while_a_mutation_runs_reports_it_ambiguous_after_restart(bus, mesh):
     mesh.start_router()
     agent = await _enrolled(bus, mesh)
-    dispatch = await services.create_dispatch(bus.pool, "xem-a", "ws", "gate", {})
+    dispatch = await services.create_dispatch(bus.xem, "xem-a", "ws", "gate", {})
     await wait_for(lambda: _true((mesh.workspace / "runs.txt").exists()), what="the tool to start")
     agent.kill9()
     mesh.start_agent(mesh.tmp / "agent-a.toml", "a")
@@ -95,7 +95,7 @@ async def test_kill9_of_the_agent_while_a_mutation_runs_reports_it_ambiguous_aft
 async def test_stopping_the_agent_stops_its_running_tool_and_the_mutation_is_ambiguous_after_restart(bus, mesh):
     mesh.start_router()
     agent = await _enrolled(bus, mesh)
-    dispatch = await services.create_dispatch(bus.pool, "xem-a", "ws", "gate", {})
+    dispatch = await services.create_dispatch(bus.xem, "xem-a", "ws", "gate", {})
     pid_file = mesh.workspace / "pid"
     await wait_for(lambda: _true(pid_file.exists() and pid_file.read_text()), what="the tool to start")
     tool = psutil.Process(int(pid_file.read_text()))
@@ -115,7 +115,7 @@ async def test_kill9_of_the_router_then_restart_agents_reconnect_and_renewals_re
     mesh.start_router()
     await wait_for(lambda: bus.pool.fetchval("SELECT last_lease_at > $1 FROM xem.agents", restarted),
                    what="a renewal after the router restarted")
-    dispatch = await services.create_dispatch(bus.pool, "xem-a", "ws", "echo", {"msg": "after"})
+    dispatch = await services.create_dispatch(bus.xem, "xem-a", "ws", "echo", {"msg": "after"})
     assert json.loads((await _result(bus, dispatch.invocation_id))["stdout"]) == ["after"]
 
 

@@ -12,9 +12,9 @@ from zmq.utils.monitor import parse_monitor_message
 
 from tests.xem.support import Mesh, wait_for
 from xem import services
-from xem.keys import fingerprint, new_keypair
-from xem.manifest import Manifest
-from xem.protocol import Enroll, LeaseRenewal, Ping, decode, encode
+from xem.domain.keys import fingerprint, new_keypair
+from xem.domain.manifest import Manifest
+from xem.domain.protocol import Enroll, LeaseRenewal, Ping, decode, encode
 
 
 async def _agent_row(bus, name):
@@ -44,7 +44,7 @@ async def test_a_reused_expired_or_other_role_join_key_is_refused_and_the_agent_
         await wait_for(lambda: _agent_row(bus, "xem-first"), what="the first agent to enroll")
     elif case == "expired":
         # minted (and recorded) ten seconds ago with a five-second TTL: no waiting for it to expire
-        key, _ = await services.mint_join_key(bus.pool, bus.home, "xem", 5, max_ttl_s=60,
+        key, _ = await services.mint_join_key(bus.xem, bus.home, "xem", 5, max_ttl_s=60,
                                               now=datetime.now(UTC) - timedelta(seconds=10))
     else:
         key = mesh.join_key(role="xim")
@@ -78,7 +78,8 @@ async def test_a_client_with_an_unknown_curve_key_gets_no_frame_through(bus, mes
         assert await sock.poll(0) == 0  # nothing came back
         assert await bus.pool.fetchval("SELECT count(*) FROM xem.agents") == 0
         # The one thing an unknown key may do is present a join key; a bad one is refused with a reason.
-        await sock.send(encode(Enroll(sender="intruder", join_key="forged", public_key=public.decode(), manifest=Manifest(manifest_version=1))))
+        await sock.send(encode(Enroll(sender="intruder", join_key="forged", public_key=public.decode(),
+                                      manifest=Manifest(manifest_version=1))))
         reply = decode(await sock.recv())
         assert (reply.kind, reply.reason) == ("error", "malformed")
     finally:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import zmq
 
+from xem.domain.joinkeys import check_join_key, mint_join_key
 from xem.errors import EnrollmentRefused
-from xem.joinkeys import check_join_key, mint_join_key
-from xem.keys import join_secret, load_or_create_keypair
+from xem.keyfiles import join_secret, load_or_create_keypair
 
 
 def test_join_key_minted_for_a_role_is_accepted_for_that_role(tmp_path):

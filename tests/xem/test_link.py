@@ -7,8 +7,9 @@ import anyio
 import zmq
 import zmq.asyncio
 
+from tests.support.wait import wait_for
 from xem.agent._link import Link
-from xem.keys import new_keypair
+from xem.domain.keys import new_keypair
 from xem.router._zap import ZAP_ENDPOINT
 
 
@@ -49,8 +50,7 @@ async def test_after_refused_handshakes_the_link_reconnects_and_its_frames_get_t
                 rid, payload = await router.recv_multipart()
                 assert payload == b"hello" and refusals < 0  # two refusals, then an accepted third handshake
                 await router.send_multipart([rid, b"welcome"])
-                while not received:
-                    await anyio.sleep(0.01)
+                await wait_for(lambda: received, what="the router's reply to reach the link")
                 tg.cancel_scope.cancel()
         assert received == [b"welcome"]
     finally:
@@ -78,9 +78,9 @@ async def test_a_wrong_router_key_is_reported_with_a_hint(tmp_path, caplog):
         with anyio.fail_after(20):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(link.run, nothing, nothing)
-                while "check router_public_key" not in caplog.text:
-                    await anyio.sleep(0.01)
+                await wait_for(lambda: "check router_public_key" in caplog.text, what="the wrong-key hint in the log")
                 tg.cancel_scope.cancel()
+        assert "xeroctl agents router-key" in caplog.text
     finally:
         router.close(0)
         link.close()

@@ -84,7 +84,8 @@ def test_the_input_schema_forbids_unknown_parameters_and_lists_required_ones():
 
 @pytest.mark.parametrize(
     "argv, message",
-    [(["{msg}", "x"], "program"), (["tool", "{nope}"], "no such parameter"), (["tool", ["-x", "{nope}"]], "no such parameter"), ([], "empty")],
+    [(["{msg}", "x"], "program"), (["tool", "{nope}"], "no such parameter"), (["tool", ["-x", "{nope}"]], "no such parameter"),
+     ([], "empty")],
 )
 def test_tool_templates_that_could_be_abused_are_refused_at_load(argv, message):
     with pytest.raises(ConfigError, match=message):

@@ -7,9 +7,8 @@ import uuid
 
 import pytest
 
-from xem.errors import FrameRejected
-from xem.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
-from xem.protocol import (
+from xem.domain.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
+from xem.domain.protocol import (
     Ack,
     Cancel,
     Candidates,
@@ -29,6 +28,7 @@ from xem.protocol import (
     frame_id_of,
     new_trace_context,
 )
+from xem.errors import FrameRejected
 
 MANIFEST = Manifest(manifest_version=1, workspaces=(WorkspaceSpec(name="ws", root="/srv"),),
                     tools=(ToolSpec(name="t", workspace="ws", description="d", input_schema={"type": "object"}, risk="read", timeout_s=5),))

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from xem import services
+from xem.domain.joinkeys import mint_join_key as mint_unrecorded
+from xem.domain.keys import fingerprint, new_keypair
+from xem.domain.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
+from xem.domain.protocol import Enroll, LeaseRenewal, ManifestFrame, Result
 from xem.errors import AgentStateError, EnrollmentRefused, ParameterRefused
-from xem.joinkeys import mint_join_key as mint_unrecorded
-from xem.keys import fingerprint, join_secret, new_keypair
-from xem.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
-from xem.protocol import Enroll, LeaseRenewal, ManifestFrame, Result
+from xem.keyfiles import join_secret
 
 TOOL = ToolSpec(name="echo", workspace="ws", description="echo", risk="write", timeout_s=5,
                 input_schema={"type": "object", "properties": {"msg": {"type": "string"}}, "required": ["msg"],
@@ -23,9 +24,9 @@ MANIFEST = Manifest(manifest_version=1, workspaces=(WorkspaceSpec(name="ws", roo
 async def _enroll(bus, name="a1", *, key=None, role="xem", token=None):
     key = key or new_keypair()[0].decode()
     if token is None:
-        token, _ = await services.mint_join_key(bus.pool, bus.home, role, 60, max_ttl_s=3600)
+        token, _ = await services.mint_join_key(bus.xem, bus.home, role, 60, max_ttl_s=3600)
     frame = Enroll(sender=name, join_key=token, public_key=key, manifest=MANIFEST)
-    return key, await services.enroll(bus.pool, join_secret(bus.home), frame, key), token
+    return key, await services.enroll(bus.xem, join_secret(bus.home), frame, key), token
 
 
 async def test_enrollment_with_a_fresh_join_key_stores_the_manifest_and_the_key(bus):
@@ -33,8 +34,8 @@ async def test_enrollment_with_a_fresh_join_key_stores_the_manifest_and_the_key(
     assert outcome.state == "online"
     row = await bus.pool.fetchrow("SELECT manifest_hash, manifest_version, state FROM xem.agents WHERE name = 'a1'")
     assert row["manifest_hash"] == manifest_hash(MANIFEST) and row["manifest_version"] == 1
-    assert (await services.load_keyring(bus.pool)) == {key: ("a1", "active")}
-    assert [a.fingerprints for a in await services.list_agents(bus.pool)] == [(fingerprint(key),)]
+    assert (await services.load_keyring(bus.xem)) == {key: ("a1", "active")}
+    assert [a.fingerprints for a in await services.list_agents(bus.xem)] == [(fingerprint(key),)]
 
 
 async def test_a_join_key_is_usable_once_but_its_own_agent_may_present_it_again(bus):
@@ -50,10 +51,10 @@ async def test_a_join_key_is_usable_once_but_its_own_agent_may_present_it_again(
 async def test_bad_join_keys_are_refused_and_change_nothing(bus, case):
     secret = join_secret(bus.home)
     if case == "expired":
-        token, _ = await services.mint_join_key(bus.pool, bus.home, "xem", 10, max_ttl_s=60,
+        token, _ = await services.mint_join_key(bus.xem, bus.home, "xem", 10, max_ttl_s=60,
                                                 now=datetime.now(UTC) - timedelta(seconds=20))
     elif case == "wrong_role":
-        token, _ = await services.mint_join_key(bus.pool, bus.home, "xim", 60, max_ttl_s=60)
+        token, _ = await services.mint_join_key(bus.xem, bus.home, "xim", 60, max_ttl_s=60)
     elif case == "unknown":
         token, _ = mint_unrecorded(secret, "xem", 60)
     else:
@@ -70,36 +71,36 @@ async def test_two_keys_claiming_one_name_put_the_agent_in_conflict_pill_until_r
     second, outcome, _ = await _enroll(bus)
     assert outcome.state == "conflict_pill"
     with pytest.raises(AgentStateError, match="conflict_pill"):
-        await services.create_dispatch(bus.pool, "a1", "ws", "echo", {"msg": "x"})
+        await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "x"})
     assert await bus.pool.fetchval("SELECT count(*) FROM xem.alerts WHERE kind = 'conflict_pill' AND resolved_at IS NULL") == 1
     assert await bus.pool.fetchval("SELECT count(*) FROM xem.audit_events WHERE kind = 'conflict_pill'") == 1
-    revoked = await services.recover(bus.pool, "a1", keep_key=fingerprint(first))
+    revoked = await services.recover(bus.xem, "a1", keep_key=fingerprint(first))
     assert revoked == [fingerprint(second)]
-    assert await services.load_keyring(bus.pool) == {first: ("a1", "active"), second: ("a1", "revoked")}
-    assert await services.renew(bus.pool, second, LeaseRenewal(sender="a1", manifest_hash="x", manifest_version=1)) is None
-    lease = await services.renew(bus.pool, first, LeaseRenewal(sender="a1", manifest_hash=manifest_hash(MANIFEST), manifest_version=1))
+    assert await services.load_keyring(bus.xem) == {first: ("a1", "active"), second: ("a1", "revoked")}
+    assert await services.renew(bus.xem, second, LeaseRenewal(sender="a1", manifest_hash="x", manifest_version=1)) is None
+    lease = await services.renew(bus.xem, first, LeaseRenewal(sender="a1", manifest_hash=manifest_hash(MANIFEST), manifest_version=1))
     assert lease.state == "online" and not lease.manifest_refresh
     assert await bus.pool.fetchval("SELECT count(*) FROM xem.alerts WHERE resolved_at IS NULL") == 0
-    await services.create_dispatch(bus.pool, "a1", "ws", "echo", {"msg": "x"})
+    await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "x"})
 
 
 async def test_recover_refuses_a_key_the_agent_does_not_have(bus):
     await _enroll(bus)
     with pytest.raises(AgentStateError) as caught:
-        await services.recover(bus.pool, "a1", keep_key="sha256:0000")
+        await services.recover(bus.xem, "a1", keep_key="sha256:0000")
     assert caught.value.code == "not_found"
     with pytest.raises(AgentStateError) as caught:
-        await services.recover(bus.pool, "nobody", revoke_all=True)
+        await services.recover(bus.xem, "nobody", revoke_all=True)
     assert caught.value.code == "not_found"
 
 
 async def test_a_renewal_with_another_manifest_hash_records_drift_and_asks_for_a_refresh(bus):
     key, _, _ = await _enroll(bus)
-    lease = await services.renew(bus.pool, key, LeaseRenewal(sender="a1", manifest_hash="sha256:other", manifest_version=2))
+    lease = await services.renew(bus.xem, key, LeaseRenewal(sender="a1", manifest_hash="sha256:other", manifest_version=2))
     assert lease.manifest_refresh
     assert await bus.pool.fetchval("SELECT count(*) FROM xem.audit_events WHERE kind = 'manifest_drift'") == 1
     newer = MANIFEST.model_copy(update={"manifest_version": 2, "tools": ()})
-    await services.store_manifest(bus.pool, key, ManifestFrame(sender="a1", manifest=newer, manifest_hash=manifest_hash(newer)))
+    await services.store_manifest(bus.xem, key, ManifestFrame(sender="a1", manifest=newer, manifest_hash=manifest_hash(newer)))
     row = await bus.pool.fetchrow("SELECT manifest_version, manifest_hash FROM xem.agents")
     assert (row["manifest_version"], row["manifest_hash"]) == (2, manifest_hash(newer))
 
@@ -107,25 +108,25 @@ async def test_a_renewal_with_another_manifest_hash_records_drift_and_asks_for_a
 async def test_a_key_speaking_for_another_name_is_not_heard(bus):
     key, _, _ = await _enroll(bus)
     await _enroll(bus, "a2")
-    assert await services.renew(bus.pool, key, LeaseRenewal(sender="a2", manifest_hash="x", manifest_version=1)) is None
+    assert await services.renew(bus.xem, key, LeaseRenewal(sender="a2", manifest_hash="x", manifest_version=1)) is None
 
 
 async def test_a_result_resent_by_the_agent_is_recorded_once(bus):
     key, _, _ = await _enroll(bus)
-    dispatch = await services.create_dispatch(bus.pool, "a1", "ws", "echo", {"msg": "x"})
+    dispatch = await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "x"})
     result = Result(sender="a1", invocation_id=dispatch.invocation_id, status="succeeded", exit_code=0, stdout="x\n")
-    assert await services.record_result(bus.pool, key, result) == "recorded"
-    assert await services.record_result(bus.pool, key, result) == "duplicate"
+    assert await services.record_result(bus.xem, key, result) == "recorded"
+    assert await services.record_result(bus.xem, key, result) == "duplicate"
     other = Result(sender="a1", invocation_id=uuid.uuid4(), status="succeeded")
-    assert await services.record_result(bus.pool, key, other) == "unknown"
+    assert await services.record_result(bus.xem, key, other) == "unknown"
     row = await bus.pool.fetchrow("SELECT state, result_frame_id FROM xem.dispatches")
     assert (row["state"], row["result_frame_id"]) == ("completed", result.id)
 
 
 async def test_an_interrupted_mutation_becomes_ambiguous(bus):
     key, _, _ = await _enroll(bus)
-    dispatch = await services.create_dispatch(bus.pool, "a1", "ws", "echo", {"msg": "x"})
-    await services.record_result(bus.pool, key, Result(sender="a1", invocation_id=dispatch.invocation_id,
+    dispatch = await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "x"})
+    await services.record_result(bus.xem, key, Result(sender="a1", invocation_id=dispatch.invocation_id,
                                                        status="interrupted", mutating=True))
     assert await bus.pool.fetchval("SELECT state FROM xem.dispatches") == "ambiguous"
 
@@ -133,17 +134,17 @@ async def test_an_interrupted_mutation_becomes_ambiguous(bus):
 async def test_dispatch_parameters_are_checked_against_the_stored_manifest(bus):
     await _enroll(bus)
     with pytest.raises(ParameterRefused):
-        await services.create_dispatch(bus.pool, "a1", "ws", "echo", {"msg": "x", "extra": "--rm"})
+        await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "x", "extra": "--rm"})
     with pytest.raises(AgentStateError) as caught:
-        await services.create_dispatch(bus.pool, "a1", "ws", "nope", {})
+        await services.create_dispatch(bus.xem, "a1", "ws", "nope", {})
     assert caught.value.code == "not_found"
 
 
 async def test_agents_silent_for_three_intervals_become_offline_and_come_back_on_renewal(bus):
     key, _, _ = await _enroll(bus)
     await bus.pool.execute("UPDATE xem.agents SET last_lease_at = now() - interval '31 seconds'")
-    assert await services.mark_offline(bus.pool, 30) == ["a1"]
-    lease = await services.renew(bus.pool, key, LeaseRenewal(sender="a1", manifest_hash=manifest_hash(MANIFEST), manifest_version=1))
+    assert await services.mark_offline(bus.xem, 30) == ["a1"]
+    lease = await services.renew(bus.xem, key, LeaseRenewal(sender="a1", manifest_hash=manifest_hash(MANIFEST), manifest_version=1))
     assert lease.state == "online"
     assert await bus.pool.fetchval("SELECT state FROM xem.agents") == "online"
     assert await bus.pool.fetchval("SELECT count(*) FROM xem.audit_events WHERE kind = 'offline'") == 1
@@ -155,7 +156,7 @@ async def test_enrolled_agents_appear_in_the_bus_agent_registry_with_role_xem(bu
     assert (row["role"], row["registration_name"], row["reported_status"]) == ("xem", "a1", "online")
     assert row["capabilities"] == ["ws__echo"]
     invocation = str(uuid.uuid4())
-    await services.renew(bus.pool, key, LeaseRenewal(sender="a1", manifest_hash=manifest_hash(MANIFEST), manifest_version=1,
+    await services.renew(bus.xem, key, LeaseRenewal(sender="a1", manifest_hash=manifest_hash(MANIFEST), manifest_version=1,
                                                      in_flight=(uuid.UUID(invocation),)))
     assert await bus.pool.fetchval("SELECT in_flight FROM public.agent_registry WHERE id = 'a1'") == [invocation]
     await _enroll(bus)  # a second key: conflict_pill is an error the Bus shows

@@ -5,9 +5,10 @@ from __future__ import annotations
 from servers import xem
 from tests.conftest import connect_client
 from xem import services
-from xem.keys import join_secret, new_keypair
-from xem.manifest import Manifest
-from xem.protocol import Enroll
+from xem.domain.keys import new_keypair
+from xem.domain.manifest import Manifest
+from xem.domain.protocol import Enroll
+from xem.keyfiles import join_secret
 
 
 async def test_list_agents_pages_through_enrolled_agents(suite_settings, era):
@@ -20,8 +21,8 @@ async def test_list_agents_pages_through_enrolled_agents(suite_settings, era):
         try:
             for name in ("a1", "a2", "a3"):
                 key = new_keypair()[0].decode()
-                token, _ = await services.mint_join_key(pool, suite_settings.home, "xem", 60, max_ttl_s=60)
-                await services.enroll(pool, join_secret(suite_settings.home),
+                token, _ = await services.mint_join_key(services.XemServices(pool), suite_settings.home, "xem", 60, max_ttl_s=60)
+                await services.enroll(services.XemServices(pool), join_secret(suite_settings.home),
                                       Enroll(sender=name, join_key=token, public_key=key, manifest=Manifest(manifest_version=1)), key)
         finally:
             await pool.close()

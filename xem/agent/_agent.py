@@ -15,20 +15,11 @@ from xem.agent._executor import run_tool
 from xem.agent._link import Link
 from xem.agent._params import build_argv, input_schema
 from xem.agent._queue import Queue
+from xem.domain.keys import fingerprint
+from xem.domain.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
+from xem.domain.protocol import Ack, Dispatch, Enroll, LeaseRenewal, ManifestFrame, Progress, Result, decode, encode
 from xem.errors import EnrollmentRefused, FrameRejected, ParameterRefused
-from xem.keys import fingerprint, load_or_create_keypair
-from xem.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
-from xem.protocol import (
-    Ack,
-    Dispatch,
-    Enroll,
-    LeaseRenewal,
-    ManifestFrame,
-    Progress,
-    Result,
-    decode,
-    encode,
-)
+from xem.keyfiles import load_or_create_keypair
 from xem.settings import XemSettings
 
 __all__ = ["Agent"]

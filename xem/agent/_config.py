@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from xem.agent._params import ParamSpec, check_template
+from xem.domain.manifest import NAME_PATTERN, Risk
 from xem.errors import ConfigError
-from xem.manifest import NAME_PATTERN, Risk
 
 __all__ = ["AgentConfig", "DiscoveryConfig", "ToolConfig", "WorkspaceConfig", "load_config"]
 

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from xem.agent._config import DiscoveryConfig
-from xem.manifest import Candidate
+from xem.domain.manifest import Candidate
 
 __all__ = ["discover"]
 

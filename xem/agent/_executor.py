@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import anyio
+
 __all__ = ["Outcome", "run_tool"]
 
 _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "TMPDIR")
@@ -30,7 +32,7 @@ class Outcome:
 
 async def run_tool(argv: list[str], root: Path, *, timeout_s: float, max_output_bytes: int,
                    on_progress: Callable[[str, str], Awaitable[None]] | None = None,
-                   progress_interval_s: float = 0.25, cancelled: asyncio.Event | None = None) -> Outcome:
+                   progress_interval_s: float = 0.25, cancelled: asyncio.Event | anyio.Event | None = None) -> Outcome:
     """Run ``argv`` in ``root``; stdout and stderr together keep at most ``max_output_bytes``."""
     started = time.monotonic()
     env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP}
@@ -76,7 +78,8 @@ async def run_tool(argv: list[str], root: Path, *, timeout_s: float, max_output_
     cancel_task = asyncio.ensure_future(wait_cancel())
     try:
         try:
-            done, _ = await asyncio.wait({pumps, cancel_task}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({pumps, cancel_task}, timeout=timeout_s,  # type: ignore[type-var]
+                                         return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
             _kill(proc)  # the agent is stopping: leave no tool running behind it (its outcome becomes "interrupted")
             raise

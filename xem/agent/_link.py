@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 import zmq
@@ -66,14 +67,14 @@ class Link:
             try:
                 async with anyio.create_task_group() as tg:
 
-                    async def watch() -> None:
+                    async def watch(monitor: Any = monitor, failed: anyio.Event = failed) -> None:
                         nonlocal delay
                         while True:
                             event = parse_monitor_message(await monitor.recv_multipart())
                             if event["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
                                 delay = self._backoff[0]
                                 self.connected.set()
-                                tg.start_soon(on_connect)
+                                tg.start_soon(on_connect)  # type: ignore[arg-type]  # any awaitable-returning callable
                             elif event["event"] == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
                                 # libzmq retries this one itself; most often router_public_key is wrong
                                 if self._garbled % 100 == 0:

@@ -9,11 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import asyncpg
-
 from xem import services
-from xem.errors import EnrollmentRefused
-from xem.protocol import (
+from xem.domain.protocol import (
     ROUTER_SENDER,
     Ack,
     Candidates,
@@ -28,6 +25,7 @@ from xem.protocol import (
     Progress,
     Result,
 )
+from xem.errors import EnrollmentRefused
 from xem.settings import XemSettings
 
 __all__ = ["DROP", "Handlers"]
@@ -46,8 +44,8 @@ def _error(frame: Any, code: str, message: str, reason: str = "") -> ErrorFrame:
 
 
 class Handlers:
-    def __init__(self, pool: asyncpg.Pool, settings: XemSettings, join_secret: bytes) -> None:
-        self.pool = pool
+    def __init__(self, xem: services.XemServices, settings: XemSettings, join_secret: bytes) -> None:
+        self.xem = xem
         self.settings = settings
         self.join_secret = join_secret
 
@@ -62,10 +60,10 @@ class Handlers:
 
     async def on_enroll(self, frame: Enroll, key: str) -> list[Any]:
         try:
-            outcome = await services.enroll(self.pool, self.join_secret, frame, key)
+            outcome = await services.enroll(self.xem, self.join_secret, frame, key)
         except EnrollmentRefused as refusal:
             log.warning("refused enrollment of %s: %s (%s)", frame.sender, refusal.reason, refusal)
-            await services.record_refusal(self.pool, frame, key, refusal)
+            await services.record_refusal(self.xem, frame, key, refusal)
             return [_error(frame, refusal.code, str(refusal), refusal.reason)]
         log.info("enrolled %s (%s)", outcome.agent, outcome.state)
         return [EnrollOk(sender=ROUTER_SENDER, agent=outcome.agent, state=outcome.state,
@@ -73,7 +71,7 @@ class Handlers:
                          approved_candidates=outcome.approved_candidates, trace_context=frame.trace_context.child())]
 
     async def on_lease_renewal(self, frame: LeaseRenewal, key: str) -> list[Any] | None:
-        outcome = await services.renew(self.pool, key, frame)
+        outcome = await services.renew(self.xem, key, frame)
         if outcome is None:
             return DROP
         replies: list[Any] = [LeaseOk(sender=ROUTER_SENDER, ref=frame.id, state=outcome.state,
@@ -86,21 +84,21 @@ class Handlers:
         return replies
 
     async def on_manifest(self, frame: ManifestFrame, key: str) -> list[Any] | None:
-        return DROP if await services.store_manifest(self.pool, key, frame) is None else [_ack(frame)]
+        return DROP if await services.store_manifest(self.xem, key, frame) is None else [_ack(frame)]
 
     async def on_candidates(self, frame: Candidates, key: str) -> list[Any] | None:
-        return DROP if await services.store_candidates(self.pool, key, frame) is None else [_ack(frame)]
+        return DROP if await services.store_candidates(self.xem, key, frame) is None else [_ack(frame)]
 
     async def on_ack(self, frame: Ack, key: str) -> list[Any] | None:
-        delivered = await services.mark_delivered(self.pool, key, frame.sender, frame.ref)
+        delivered = await services.mark_delivered(self.xem, key, frame.sender, frame.ref)
         return DROP if delivered is None else []
 
     async def on_result(self, frame: Result, key: str) -> list[Any] | None:
-        outcome = await services.record_result(self.pool, key, frame)
+        outcome = await services.record_result(self.xem, key, frame)
         return self._stored(frame, outcome, "result")
 
     async def on_progress(self, frame: Progress, key: str) -> list[Any] | None:
-        outcome = await services.record_progress(self.pool, key, frame)
+        outcome = await services.record_progress(self.xem, key, frame)
         return self._stored(frame, outcome, "progress")
 
     def _stored(self, frame: Any, outcome: str | None, what: str) -> list[Any] | None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 import asyncpg
 
-from xem import services
+from servers.kernel import channels
 
 __all__ = ["listen"]
 
@@ -38,8 +38,8 @@ async def listen(pool: asyncpg.Pool, on_notify: Callable[[str, str], Awaitable[N
             try:
                 async with pool.acquire() as conn:
                     closed = anyio.Event()
-                    conn.add_termination_listener(lambda _c: closed.set())
-                    for channel in (services.KEYS_CHANNEL, services.DISPATCH_CHANNEL):
+                    conn.add_termination_listener(lambda _c, closed=closed: closed.set())
+                    for channel in (channels.XEM_KEYS, channels.XEM_DISPATCH):
                         await conn.add_listener(channel, callback)
                     delay = 0.5
                     try:
@@ -47,7 +47,7 @@ async def listen(pool: asyncpg.Pool, on_notify: Callable[[str, str], Awaitable[N
                     finally:
                         with anyio.CancelScope(shield=True):
                             if not conn.is_closed():
-                                for channel in (services.KEYS_CHANNEL, services.DISPATCH_CHANNEL):
+                                for channel in (channels.XEM_KEYS, channels.XEM_DISPATCH):
                                     await conn.remove_listener(channel, callback)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("LISTEN connection lost (%s); reconnecting in %.1fs", type(exc).__name__, delay)

@@ -18,10 +18,12 @@ import asyncpg
 import zmq
 import zmq.asyncio
 
+from servers.kernel import channels
 from xem import services
+from xem.domain.keys import fingerprint
+from xem.domain.protocol import ROUTER_SENDER, ErrorFrame, decode, encode, frame_id_of
 from xem.errors import FrameRejected
-from xem.keys import fingerprint, join_secret, load_or_create_keypair, router_keys_dir
-from xem.protocol import ROUTER_SENDER, ErrorFrame, decode, encode, frame_id_of
+from xem.keyfiles import join_secret, load_or_create_keypair, router_keys_dir
 from xem.router._handlers import Handlers
 from xem.router._listen import listen
 from xem.router._zap import ZapHandler
@@ -50,6 +52,7 @@ class Router:
         self._dropped_audit: dict[str, float] = {}  # key -> when a drop was last audited
         self._audit_budget = [0, 0]  # [second, drop audits written in it]
         self._pool: asyncpg.Pool | None = None
+        self._xem: services.XemServices | None = None
         self._handlers: Handlers | None = None
 
     def _status_of(self, key: str) -> str | None:
@@ -78,7 +81,8 @@ class Router:
         """Handle frames until cancelled. The key ring is loaded before the first frame is read."""
         assert self._sock is not None, "bind() first"
         self._pool = pool
-        self._handlers = Handlers(pool, self.settings, self._join_secret)
+        self._xem = services.XemServices(pool)
+        self._handlers = Handlers(self._xem, self.settings, self._join_secret)
         await self.reload_keys()
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._zap.serve)
@@ -87,8 +91,8 @@ class Router:
             await self._receive(tg)
 
     async def reload_keys(self) -> None:
-        assert self._pool is not None
-        self._keyring = await services.load_keyring(self._pool)
+        assert self._xem is not None
+        self._keyring = await services.load_keyring(self._xem)
 
     async def _receive(self, tg: anyio.abc.TaskGroup) -> None:
         assert self._sock is not None
@@ -105,7 +109,7 @@ class Router:
             if not key:
                 log.error("dropped a frame that carries no authenticated key (is the ZAP handler running?)")
                 continue
-            tg.start_soon(self._in_order, rid, key, payload.bytes)
+            tg.start_soon(self._in_order, rid, str(key), payload.bytes)
 
     async def _in_order(self, rid: bytes, key: str, data: bytes) -> None:
         lock, waiting = self._locks.get(key) or (asyncio.Lock(), 0)
@@ -134,7 +138,8 @@ class Router:
                 return await self._drop(key, "malformed frame from a key that is not enrolled")
             log.warning("refused a frame from %s: %s", fingerprint(key), exc)
             ref = frame_id_of(data)
-            return await self._send(rid, ErrorFrame(sender=ROUTER_SENDER, ref=ref, code=exc.code, reason="malformed", message=str(exc)))
+            await self._send(rid, ErrorFrame(sender=ROUTER_SENDER, ref=ref, code=exc.code, reason="malformed", message=str(exc)))
+            return
         if status != "active" and not (status is None and frame.kind == "enroll"):
             return await self._drop(key, f"{frame.kind} frame from a {status or 'unknown'} key")
         assert self._handlers is not None
@@ -167,10 +172,9 @@ class Router:
         self._audit_budget[1] += 1
         self._dropped_audit[key] = now
         log.warning("dropped %s (key %s)", why, fingerprint(key))
-        assert self._pool is not None
-        async with self._pool.acquire() as conn:
-            agent = self._keyring.get(key, (None,))[0]
-            await services.audit_drop(conn, agent, key, why)
+        assert self._xem is not None
+        agent = self._keyring.get(key, (None,))[0]
+        await services.audit_drop(self._xem, agent, key, why)
 
     async def _send(self, rid: bytes, frame: Any) -> bool:
         assert self._sock is not None
@@ -186,24 +190,24 @@ class Router:
         """Send the dispatches due to ``agent`` (or to every connected agent) over its latest connection."""
         if agent is not None and agent not in self._routes:
             return
-        assert self._pool is not None
-        for name, frame in await services.dispatches_due(self._pool, agent, self.settings.dispatch_resend_ms / 1000):
+        assert self._xem is not None
+        for name, frame in await services.dispatches_due(self._xem, agent, self.settings.dispatch_resend_ms / 1000):
             route = self._routes.get(name)
             if route is None or self._status_of(route[0]) != "active":
                 continue
             if await self._send(route[1], frame):
-                await services.mark_sent(self._pool, frame.invocation_id)
+                await services.mark_sent(self._xem, frame.invocation_id)
             else:
                 self._routes.pop(name, None)
 
     async def _on_notify(self, channel: str, payload: str) -> None:
-        if channel == services.KEYS_CHANNEL:
+        if channel == channels.XEM_KEYS:
             await self.reload_keys()
-        elif channel == services.DISPATCH_CHANNEL:
+        elif channel == channels.XEM_DISPATCH:
             await self._push(payload)
 
     async def _housekeeping(self) -> None:
-        assert self._pool is not None
+        assert self._xem is not None
         s = self.settings
         tick = min(s.lease_interval_s, s.keyring_refresh_ms / 1000, s.dispatch_resend_ms / 1000) / 2
         while True:
@@ -211,7 +215,7 @@ class Router:
             now = time.monotonic()
             self._dropped_audit = {k: t for k, t in self._dropped_audit.items() if now - t < s.drop_audit_interval_s}
             try:
-                await services.mark_offline(self._pool, s.offline_after_s)
+                await services.mark_offline(self._xem, s.offline_after_s)
                 await self.reload_keys()
                 await self._push(None)
             except (OSError, asyncpg.PostgresError) as exc:

@@ -14,7 +14,7 @@ import zmq
 import zmq.asyncio
 import zmq.utils.z85
 
-from xem.keys import fingerprint
+from xem.domain.keys import fingerprint
 
 __all__ = ["ZAP_ENDPOINT", "ZapHandler"]
 

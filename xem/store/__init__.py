@@ -1,11 +1,45 @@
-"""asyncpg queries on the bus database, schema ``xem``; one class per aggregate, on a caller's connection.
-
-The services own the transactions; these classes only run SQL with bound parameters.
+"""asyncpg queries on the bus database, schema ``xem`` (and the XEM rows of the Bus agent registry); one class
+per aggregate on a caller's connection. The services own the transactions; these classes only run SQL with
+bound parameters. ``XemStores`` holds them all on one connection.
 """
 
-from xem.store._agents import AgentKey, Agents
-from xem.store._audit import Audit
-from xem.store._dispatches import Dispatches
-from xem.store._joinkeys import JoinKeys
+from __future__ import annotations
 
-__all__ = ["AgentKey", "Agents", "Audit", "Dispatches", "JoinKeys"]
+from functools import cached_property
+
+import asyncpg
+
+from xem.store.agents import AgentKey, AgentStore
+from xem.store.audit import AuditStore
+from xem.store.bus_registry import BusRegistryStore
+from xem.store.dispatches import DispatchStore
+from xem.store.join_keys import JoinKeyStore
+
+__all__ = ["AgentKey", "AgentStore", "AuditStore", "BusRegistryStore", "DispatchStore", "JoinKeyStore", "XemStores"]
+
+
+class XemStores:
+    """The stores of one use case, all on the same connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    @cached_property
+    def agents(self) -> AgentStore:
+        return AgentStore(self.conn)
+
+    @cached_property
+    def audit(self) -> AuditStore:
+        return AuditStore(self.conn)
+
+    @cached_property
+    def dispatches(self) -> DispatchStore:
+        return DispatchStore(self.conn)
+
+    @cached_property
+    def join_keys(self) -> JoinKeyStore:
+        return JoinKeyStore(self.conn)
+
+    @cached_property
+    def registry(self) -> BusRegistryStore:
+        return BusRegistryStore(self.conn)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import anyio
-import asyncpg
 import click
 
 from servers.kernel.errors import StartupError, SuiteError
@@ -16,8 +15,8 @@ from servers.runtime.database import database_target, open_pool, prepare_databas
 from servers.runtime.logs import configure_logging
 from servers.runtime.settings import SuiteSettings, load, load_settings
 from xem import services
-from xem.joinkeys import ROLES
-from xem.keys import load_or_create_keypair, router_keys_dir
+from xem.domain.joinkeys import ROLES
+from xem.keyfiles import load_or_create_keypair, router_keys_dir
 from xem.settings import XemSettings
 
 __all__ = ["agents"]
@@ -25,7 +24,7 @@ __all__ = ["agents"]
 _T = TypeVar("_T")
 
 
-def _run(action: Callable[[asyncpg.Pool, SuiteSettings], Awaitable[_T]]) -> _T:
+def _run(action: Callable[[services.XemServices, SuiteSettings], Awaitable[_T]]) -> _T:
     settings = load_settings()
     configure_logging("WARNING")
 
@@ -34,7 +33,7 @@ def _run(action: Callable[[asyncpg.Pool, SuiteSettings], Awaitable[_T]]) -> _T:
             await prepare_database(target)
             pool = await open_pool(target, max_size=2)
             try:
-                return await action(pool, settings)
+                return await action(services.XemServices(pool), settings)
             except SuiteError as exc:
                 raise StartupError(exc.code, str(exc)) from None
             finally:
@@ -56,29 +55,22 @@ def join_keys(create: bool, role: str, ttl: int) -> int:
     """Mint a single-use join key (printed alone on stdout) for an agent's first boot, or list join keys."""
     xem_settings = load(XemSettings)
     if create:
-        token, claims = _run(lambda pool, s: services.mint_join_key(pool, s.home, role, ttl, max_ttl_s=xem_settings.join_key_max_ttl_s))
+        token, claims = _run(lambda xem, s: services.mint_join_key(xem, s.home, role, ttl, max_ttl_s=xem_settings.join_key_max_ttl_s))
         click.echo(token)
         click.echo(f"join key {claims.id} for role {role}, valid until {claims.expires_at.isoformat()}, usable once", err=True)
         return 0
-    rows = _run(lambda pool, s: _join_key_rows(pool))
+    rows = _run(lambda xem, s: services.join_keys(xem))
     for r in rows:
         used = f"used by {r['consumed_by']} at {r['consumed_at']:%Y-%m-%d %H:%M:%S}" if r["consumed_at"] else "unused"
         click.echo(f"{r['id']}  {r['role']:<4} expires {r['expires_at']:%Y-%m-%d %H:%M:%S}  {used}")
     return 0
 
 
-async def _join_key_rows(pool: asyncpg.Pool) -> list[asyncpg.Record]:
-    from xem.store import JoinKeys
-
-    async with pool.acquire() as conn:
-        return await JoinKeys(conn).list()
-
-
 @agents.command("list")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per agent")
 def list_agents(as_json: bool) -> int:
     """Enrolled agents: name, key fingerprint, state, last lease, manifest version, in-flight invocations."""
-    rows = _run(lambda pool, s: services.list_agents(pool))
+    rows = _run(lambda xem, s: services.list_agents(xem))
     if as_json:
         for r in rows:
             click.echo(json.dumps({"name": r.name, "role": r.role, "state": r.state, "fingerprints": list(r.fingerprints),
@@ -107,7 +99,7 @@ def _ago(when: datetime | None) -> str:
 @click.option("--revoke-all", is_flag=True, help="revoke every key of the agent (it must enroll again)")
 def recover(name: str, keep_key: str | None, revoke_all: bool) -> int:
     """End a conflict_pill: keep one key and revoke the others, or revoke them all."""
-    revoked = _run(lambda pool, s: services.recover(pool, name, keep_key=keep_key, revoke_all=revoke_all))
+    revoked = _run(lambda xem, s: services.recover(xem, name, keep_key=keep_key, revoke_all=revoke_all))
     kept = f"kept {keep_key}; " if keep_key else ""
     click.echo(f"{name}: {kept}revoked {', '.join(revoked) or 'no key'}")
     return 0
@@ -131,7 +123,7 @@ def candidates() -> None:
 @click.argument("name", required=False)
 def list_candidates(name: str | None) -> int:
     """Discovered candidates of every agent, or of NAME."""
-    rows = _run(lambda pool, s: services.list_candidates(pool, name))
+    rows = _run(lambda xem, s: services.list_candidates(xem, name))
     if not rows:
         click.echo("no candidates")
     for r in rows:
@@ -144,7 +136,7 @@ def list_candidates(name: str | None) -> int:
 @click.argument("candidate")
 def approve(name: str, candidate: str) -> int:
     """Bind CANDIDATE on agent NAME; the agent picks it up at its next lease renewal."""
-    _run(lambda pool, s: services.approve_candidate(pool, name, candidate))
+    _run(lambda xem, s: services.approve_candidate(xem, name, candidate))
     click.echo(f"{name}: approved {candidate}")
     return 0
 

@@ -168,7 +168,7 @@ def _print_ready(settings: SuiteSettings, host: str, services: tuple[_Service, .
     out(f"  {router.name:<10} tcp://{host}:{router.port}")
     key_file = settings.home / "xem" / "keys" / "router.key"
     if key_file.exists():
-        from xem.keys import load_or_create_keypair
+        from xem.keyfiles import load_or_create_keypair
 
         public, _ = load_or_create_keypair(key_file.parent, "router")
         out(f"  router CURVE public key: {public.decode()}")

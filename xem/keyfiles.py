@@ -4,17 +4,17 @@ signing secret. Secret files are created with mode 0600 from the start, in a 070
 from __future__ import annotations
 
 import datetime
-import hashlib
 import os
 import secrets
 from pathlib import Path
 
-import nacl.public
 import zmq
 import zmq.auth
 import zmq.utils.z85
 
-__all__ = ["fingerprint", "join_secret", "load_or_create_keypair", "new_keypair", "router_keys_dir"]
+from xem.domain.keys import new_keypair
+
+__all__ = ["join_secret", "load_or_create_keypair", "router_keys_dir"]
 
 _CERT = """#   ****  Generated on {when} by xiopro  ****
 #   ZeroMQ CURVE {title} Certificate
@@ -28,18 +28,6 @@ curve
 
 def router_keys_dir(home: Path) -> Path:
     return home / "xem" / "keys"
-
-
-def new_keypair() -> tuple[bytes, bytes]:
-    """A fresh (public, secret) CURVE pair, Z85-encoded."""
-    private = nacl.public.PrivateKey.generate()
-    return zmq.utils.z85.encode(bytes(private.public_key)), zmq.utils.z85.encode(bytes(private))
-
-
-def fingerprint(public_key: str | bytes) -> str:
-    """Short stable name of a public key for listings and logs (never the key's secret half)."""
-    data = public_key.encode() if isinstance(public_key, str) else public_key
-    return "sha256:" + hashlib.sha256(data).hexdigest()[:16]
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -61,15 +49,19 @@ def load_or_create_keypair(directory: Path, name: str) -> tuple[bytes, bytes]:
         when = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         public_file = directory / f"{name}.key"
         public_file.unlink(missing_ok=True)
-        public_file.write_text(_CERT.format(when=when, title="Public", warning="Exchange securely, or use a secure mechanism to verify the contents of this file after exchange.", public=public.decode(), secret_line=""))
+        public_file.write_text(_CERT.format(
+            when=when, title="Public", public=public.decode(), secret_line="",
+            warning="Exchange securely, or use a secure mechanism to verify the contents of this file after exchange."))
         try:
-            _write_private(secret_file, _CERT.format(when=when, title="**Secret**", warning="DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.", public=public.decode(), secret_line=f'    secret-key = "{secret.decode()}"\n'))
+            _write_private(secret_file, _CERT.format(
+                when=when, title="**Secret**", public=public.decode(), secret_line=f'    secret-key = "{secret.decode()}"\n',
+                warning="DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions."))
         except FileExistsError:
             pass  # created concurrently by another process: use theirs
-    public, secret = zmq.auth.load_certificate(str(secret_file))
-    if secret is None:
+    public, loaded = zmq.auth.load_certificate(str(secret_file))
+    if loaded is None:
         raise ValueError(f"{secret_file} holds no secret key")
-    return public, secret
+    return public, loaded
 
 
 def join_secret(home: Path) -> bytes:

@@ -8,14 +8,20 @@ from typing import Any
 
 import asyncpg
 
-__all__ = ["Dispatches"]
+from servers.kernel import channels
+
+__all__ = ["DispatchStore"]
 
 _OPEN = ("queued", "sent", "delivered")
 
 
-class Dispatches:
+class DispatchStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+
+    async def notify_new(self, agent: str) -> None:
+        """Tell every router (at commit) that ``agent`` has a new dispatch."""
+        await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_DISPATCH, agent)
 
     async def create(self, invocation_id: uuid.UUID, agent: str, workspace: str, tool: str, params: dict[str, Any],
                      risk: str, frame_id: uuid.UUID, trace_context: dict[str, Any]) -> None:

@@ -13,19 +13,28 @@ import logging
 
 import asyncpg
 
-__all__ = ["upsert"]
+from servers.kernel import channels
+
+__all__ = ["BusRegistryStore"]
 
 log = logging.getLogger("xiopro.xem.registry")
-
-_BUS_CHANNEL = "xiopro_bus_changes"
 _REPORTED = {"online": "online", "offline": "offline", "conflict_pill": "error", "revoked": "offline"}
 _NOTES = {"conflict_pill": "XEM conflict_pill: two keys claim this name; run xeroctl agents recover",
           "revoked": "XEM keys revoked; enroll again with a new join key"}
 
 
-async def upsert(conn: asyncpg.Connection, name: str, state: str, *, in_flight: list[str] | None = None,
-                 heartbeat: bool = True) -> None:
-    """Write the agent's registry row; ``heartbeat`` is False when the router, not the agent, changes it."""
+class BusRegistryStore:
+    """The XEM agents' rows in ``public.agent_registry``."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def upsert(self, name: str, state: str, *, in_flight: list[str] | None = None, heartbeat: bool = True) -> None:
+        """Write the agent's registry row; ``heartbeat`` is False when the router, not the agent, changes it."""
+        await _upsert(self.conn, name, state, in_flight, heartbeat)
+
+
+async def _upsert(conn: asyncpg.Connection, name: str, state: str, in_flight: list[str] | None, heartbeat: bool) -> None:
     reported = _REPORTED[state]
     row = await conn.fetchrow(
         """
@@ -51,5 +60,5 @@ async def upsert(conn: asyncpg.Connection, name: str, state: str, *, in_flight: 
         log.warning("Bus registry already has an agent %s with another role; its row is left alone", name)
         return
     if row["inserted"] or row["before"] != reported:
-        await conn.execute("SELECT pg_notify($1, uri) FROM unnest($2::text[]) AS uri", _BUS_CHANNEL,
+        await conn.execute("SELECT pg_notify($1, uri) FROM unnest($2::text[]) AS uri", channels.BUS_CHANGES,
                            ["bus://agents", f"bus://agents/{name}"])

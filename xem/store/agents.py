@@ -9,7 +9,9 @@ from typing import Any
 
 import asyncpg
 
-__all__ = ["AgentKey", "Agents"]
+from servers.kernel import channels
+
+__all__ = ["AgentKey", "AgentStore"]
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,13 @@ class AgentKey:
         return self.status == "active"
 
 
-class Agents:
+class AgentStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+
+    async def notify_keys_changed(self, name: str) -> None:
+        """Tell every router (at commit) that ``name``'s keys changed: it reloads its key ring."""
+        await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_KEYS, name)
 
     async def key(self, public_key: str, *, lock: bool = False) -> AgentKey | None:
         row = await self.conn.fetchrow(
@@ -110,7 +116,7 @@ class Agents:
         )
         return [r[0] for r in rows]
 
-    async def list(self, limit: int = 200, after: str | None = None) -> list[asyncpg.Record]:
+    async def page(self, limit: int = 200, after: str | None = None) -> list[asyncpg.Record]:
         return await self.conn.fetch(
             "SELECT a.name, a.role, a.state, a.last_lease_at, a.manifest_version, a.manifest_hash, a.in_flight, a.enrolled_at, "
             "coalesce((SELECT array_agg(k.fingerprint ORDER BY k.enrolled_at) FROM xem.agent_keys k "

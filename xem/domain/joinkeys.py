@@ -58,7 +58,8 @@ def check_join_key(secret: bytes, token: str, *, role: str, now: datetime | None
             options={"require": ["jti", "exp", "iat", "role"], "verify_exp": False},
         )
     except jwt.InvalidSignatureError:
-        raise EnrollmentRefused("bad_signature", "join key is not signed by this router; mint one with `xeroctl agents join-keys --create`") from None
+        raise EnrollmentRefused("bad_signature", "join key is not signed by this router; "
+                                "mint one with `xeroctl agents join-keys --create`") from None
     except jwt.PyJWTError:
         raise EnrollmentRefused("malformed", "join key is not a valid join key; copy it again or mint a new one") from None
     try:

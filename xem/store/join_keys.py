@@ -7,10 +7,10 @@ from datetime import datetime
 
 import asyncpg
 
-__all__ = ["JoinKeys"]
+__all__ = ["JoinKeyStore"]
 
 
-class JoinKeys:
+class JoinKeyStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
@@ -32,7 +32,7 @@ class JoinKeys:
         exists = await self.conn.fetchval("SELECT true FROM xem.join_keys WHERE id = $1", key_id)
         return "reused" if exists else "unknown"
 
-    async def list(self, limit: int = 50) -> list[asyncpg.Record]:
+    async def recent(self, limit: int = 50) -> list[asyncpg.Record]:
         return await self.conn.fetch(
             "SELECT id, role, created_at, expires_at, consumed_at, consumed_by FROM xem.join_keys "
             "ORDER BY created_at DESC LIMIT $1", limit,

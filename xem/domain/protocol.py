@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from xem.domain.manifest import NAME_PATTERN, Candidate, Manifest, Risk
 from xem.errors import FrameRejected
-from xem.manifest import NAME_PATTERN, Candidate, Manifest, Risk
 
 __all__ = [
     "PROTOCOL_VERSION", "Ack", "Cancel", "Candidates", "Dispatch", "Enroll", "EnrollOk", "ErrorFrame", "Frame",
@@ -50,7 +50,7 @@ def new_trace_context() -> TraceContext:
 class _Frame(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    v: Literal[1] = PROTOCOL_VERSION
+    v: Literal[1] = 1  # PROTOCOL_VERSION
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     sender: str = Field(min_length=1, max_length=48)
     trace_context: TraceContext = Field(default_factory=new_trace_context)
@@ -161,7 +161,8 @@ class ErrorFrame(_Frame):
 
 
 Frame = Annotated[
-    Enroll | EnrollOk | ManifestFrame | ManifestRequest | Candidates | LeaseRenewal | LeaseOk | Ack | Ping | Dispatch | Progress | Result | Cancel | ErrorFrame,
+    Enroll | EnrollOk | ManifestFrame | ManifestRequest | Candidates | LeaseRenewal | LeaseOk | Ack | Ping | Dispatch | Progress
+    | Result | Cancel | ErrorFrame,
     Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Frame)

@@ -7,10 +7,10 @@ from typing import Any
 
 import asyncpg
 
-__all__ = ["Audit"]
+__all__ = ["AuditStore"]
 
 
-class Audit:
+class AuditStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 

@@ -1,0 +1,47 @@
+"""xem-mcp tools about the enrolled execution agents: list_agents (default toolset)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field, StringConstraints
+
+from servers.app import ToolGroup, runtime_of
+from xem import services
+
+__all__ = ["AgentList", "AgentSummary", "list_agents", "tools"]
+
+tools = ToolGroup()
+
+
+class AgentSummary(BaseModel):
+    name: str = Field(description="registration_name")
+    state: Literal["online", "offline", "conflict_pill", "revoked"]
+    key_fingerprints: list[str] = Field(description="active CURVE keys (two or more means a conflict_pill)")
+    last_lease_at: datetime | None
+    manifest_version: int | None
+    in_flight: int = Field(description="invocations the agent reported running or unacknowledged")
+
+
+class AgentList(BaseModel):
+    items: list[AgentSummary]
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+
+
+@tools.tool(title="List XEM agents", read_only=True, destructive=False, idempotent=True, open_world=False)
+async def list_agents(
+    ctx: Context,
+    limit: Annotated[int, Field(ge=1, le=200)] = 20,
+    cursor: Annotated[str, StringConstraints(max_length=64)] | None = None,
+) -> AgentList:
+    """List enrolled execution agents: state (online, offline, conflict_pill, revoked), last lease, manifest version.
+
+    Read-only; use it to see which agents can run tools. Page with cursor. Errors: [unavailable].
+    """
+    rows = await services.list_agents(runtime_of(ctx).services, limit=limit + 1, after=cursor)
+    items = [AgentSummary(name=r.name, state=r.state, key_fingerprints=list(r.fingerprints),
+                          last_lease_at=r.last_lease_at, manifest_version=r.manifest_version, in_flight=r.in_flight)
+             for r in rows[:limit]]
+    return AgentList(items=items, next_cursor=items[-1].name if len(rows) > limit else None)

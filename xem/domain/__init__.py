@@ -1,0 +1,1 @@
+"""XEM domain: protocol frames, capability manifests, join keys, key fingerprints. Pure Python: no I/O."""

@@ -1,0 +1,106 @@
+"""Dispatching a tool call to an agent and recording what it sends back, each exactly once.
+
+A dispatch keeps its frame id for every (re)send, so the agent recognises a resend; a result or
+progress frame is stored under its frame id, so a resend from the agent's queue is acknowledged
+again but never recorded twice.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import asyncpg
+import jsonschema
+
+from xem.domain.manifest import Manifest
+from xem.domain.protocol import ROUTER_SENDER, Dispatch, Progress, Result, TraceContext, new_trace_context
+from xem.errors import AgentStateError, ParameterRefused
+from xem.services._work import Work, single_statement, transactional
+from xem.services.leases import authorize
+
+__all__ = ["create_dispatch", "dispatches_due", "mark_delivered", "mark_sent", "record_progress", "record_result"]
+
+
+@transactional
+async def create_dispatch(w: Work, agent: str, workspace: str, tool: str, params: dict[str, Any],
+                          *, trace_context: TraceContext | None = None) -> Dispatch:
+    """Queue a call of ``workspace/tool`` on ``agent``; the router sends it (now if the agent is connected).
+
+    Raises:
+        AgentStateError: unknown agent or tool (not_found), agent in conflict_pill or revoked (conflict).
+        ParameterRefused: ``params`` do not match the tool's input schema.
+    """
+    row = await w.agents.get(agent)
+    if row is None:
+        raise AgentStateError(f"no agent named {agent}; see `xeroctl agents list`", code="not_found")
+    if row["state"] in ("conflict_pill", "revoked"):
+        raise AgentStateError(f"agent {agent} is {row['state']}: dispatch is stopped; see `xeroctl agents recover`")
+    manifest = Manifest.model_validate(json.loads(row["manifest"]))
+    spec = manifest.tool(workspace, tool)
+    if spec is None:
+        raise AgentStateError(f"agent {agent} declares no tool {tool} in workspace {workspace}", code="not_found")
+    try:
+        jsonschema.validate(params, spec.input_schema)
+    except jsonschema.ValidationError as exc:
+        raise ParameterRefused(f"parameters of {workspace}/{tool}: {exc.message}") from None
+    frame = Dispatch(sender=ROUTER_SENDER, invocation_id=uuid.uuid4(), workspace=workspace, tool=tool, params=params,
+                     risk=spec.risk, trace_context=trace_context or new_trace_context())
+    await w.dispatches.create(frame.invocation_id, agent, workspace, tool, params, spec.risk, frame.id,
+                              frame.trace_context.model_dump())
+    await w.dispatches.notify_new(agent)
+    return frame
+
+
+def _frame_of(row: asyncpg.Record) -> Dispatch:
+    return Dispatch(id=row["frame_id"], sender=ROUTER_SENDER, invocation_id=row["id"], workspace=row["workspace"],
+                    tool=row["tool"], params=json.loads(row["params"]), risk=row["risk"],
+                    trace_context=TraceContext.model_validate(json.loads(row["trace_context"])))
+
+
+@single_statement
+async def dispatches_due(w: Work, agent: str | None, resend_after_s: float) -> list[tuple[str, Dispatch]]:
+    """(agent, dispatch) to send now, for one agent or all (none to an agent in conflict_pill or revoked)."""
+    return [(r["agent_name"], _frame_of(r)) for r in await w.dispatches.due(agent, resend_after_s)]
+
+
+@single_statement
+async def mark_sent(w: Work, invocation_id: uuid.UUID) -> None:
+    await w.dispatches.mark_sent(invocation_id)
+
+
+@transactional
+async def mark_delivered(w: Work, curve_key: str, sender: str, ref: uuid.UUID) -> bool | None:
+    """The agent acknowledged dispatch frame ``ref``; None if the key may not speak."""
+    key = await authorize(w, curve_key, sender)
+    if key is None:
+        return None
+    delivered: bool = await w.dispatches.mark_delivered(key.agent_name, ref)
+    return delivered
+
+
+@transactional
+async def record_result(w: Work, curve_key: str, frame: Result) -> str | None:
+    """'recorded', 'duplicate' or 'unknown'; None if the key may not speak. An interrupted mutation
+    (the agent crashed while running it) is stored as ambiguous."""
+    state = "ambiguous" if frame.status == "interrupted" and frame.mutating else "completed"
+    key = await authorize(w, curve_key, frame.sender)
+    if key is None:
+        return None
+    outcome: str = await w.dispatches.record_result(
+        key.agent_name, frame.invocation_id, frame.id, frame.model_dump(mode="json"), state
+    )
+    if outcome == "recorded" and state == "ambiguous":
+        await w.audit.event("ambiguous_mutation", agent=key.agent_name, invocation=str(frame.invocation_id))
+    return outcome
+
+
+@transactional
+async def record_progress(w: Work, curve_key: str, frame: Progress) -> str | None:
+    key = await authorize(w, curve_key, frame.sender)
+    if key is None:
+        return None
+    outcome: str = await w.dispatches.record_progress(key.agent_name, frame.id, frame.invocation_id, frame.seq,
+                                                      frame.stream, frame.data)
+    return outcome
