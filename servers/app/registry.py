@@ -13,7 +13,7 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from mcp.server.mcpserver.tools import Tool
 from mcp.shared.exceptions import MCPError
@@ -22,10 +22,16 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from servers.app.schemas import compact
 from servers.kernel.errors import StartupError, describe_exception
 
-__all__ = ["DEFAULT", "ToolDef", "ToolGroup", "ToolRegistry", "error_result"]
+__all__ = ["DEFAULT", "SCOPES", "Scope", "ToolDef", "ToolGroup", "ToolRegistry", "error_result"]
 
 DEFAULT = "default"
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+# API-key scopes (xem-glossary "scope", meaning 1). "read" is not a key scope: it means any valid key may call
+# the tool. A tool's scope is declared where it is registered; unless it says otherwise, a read-only tool is
+# "read" and any other tool needs "execution".
+Scope = Literal["read", "execution", "management", "research", "inference"]
+SCOPES: tuple[str, ...] = ("execution", "management", "research", "inference")
 
 
 def error_result(text: str) -> CallToolResult:
@@ -39,6 +45,7 @@ class ToolDef:
     toolset: str
     title: str
     annotations: ToolAnnotations
+    scope: Scope = "read"
 
     def build(self, *, compact_schemas: bool) -> Tool:
         """The SDK tool: our wrapper around ``fn`` (signature, docstring and return type unchanged)."""
@@ -77,8 +84,10 @@ class ToolGroup:
         destructive: bool,
         idempotent: bool,
         open_world: bool,
+        scope: Scope | None = None,
     ) -> Callable[[_F], _F]:
-        """Declare a tool in ``toolset``; the function's docstring is what the model reads."""
+        """Declare a tool in ``toolset``; the function's docstring is what the model reads. ``scope`` is the API-key
+        scope a caller needs (default: "read" for a read-only tool, "execution" otherwise)."""
 
         def register(fn: _F) -> _F:
             if not (fn.__doc__ or "").strip():
@@ -90,7 +99,8 @@ class ToolGroup:
                 idempotent_hint=idempotent,
                 open_world_hint=open_world,
             )
-            self.defs.append(ToolDef(fn.__name__, fn, toolset, title, annotations))
+            needed: Scope = scope if scope is not None else ("read" if read_only else "execution")
+            self.defs.append(ToolDef(fn.__name__, fn, toolset, title, annotations, needed))
             return fn
 
         return register
@@ -112,6 +122,11 @@ class ToolRegistry:
                 if tool.name in self._tools:
                     raise ValueError(f"tool {tool.name} registered twice")
                 self._tools[tool.name] = tool
+
+    def scope_of(self, name: str) -> Scope | None:
+        """The scope tool ``name`` needs, or None for a tool this registry does not have."""
+        tool = self._tools.get(name)
+        return tool.scope if tool is not None else None
 
     def names(self, selected: frozenset[str] | None = None) -> list[str]:
         return [name for name, t in self._tools.items() if selected is None or t.toolset in selected]
