@@ -97,7 +97,8 @@ async def server_process(module: str, env: dict[str, str], *args: str, ready_tim
                          started: list | None = None) -> AsyncIterator[str]:
     """Run ``python -m <module> --http 127.0.0.1:<port>`` and yield its MCP URL once ``health`` answers
     (``started`` receives the process)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("XIOPRO_")} | env
+    # loopback without keys: the benchmarks measure the servers, key checks are measured by bench health
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("XIOPRO_")} | {"XIOPRO_HTTP_AUTH": "none"} | env
     async with running_server([sys.executable, "-m", module, *args], full_env, timeout=ready_timeout,
                               started=started) as url:
         yield url

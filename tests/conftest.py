@@ -82,6 +82,7 @@ async def suite_settings(pg: TestPostgres, tmp_path: Path) -> SuiteSettings:
         # never the default :8702, where a developer's own `xeroctl up` may be serving
         odm_url=f"http://127.0.0.1:{free_port()}/mcp",
         log_level="WARNING",
+        http_auth="none",  # HTTP tests run without keys on loopback; tests/servers/app/test_http_auth.py runs with them
     )
 
 
@@ -104,5 +105,6 @@ def era(request: pytest.FixtureRequest) -> str:
 def script_env(**extra: str) -> dict[str, str]:
     """Environment for a console-script subprocess: ours, minus the XIOPRO_* a developer may have set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("XIOPRO_")}
+    env["XIOPRO_HTTP_AUTH"] = "none"  # loopback without keys, unless a test asks for keys
     env.update(extra)
     return env

@@ -20,6 +20,24 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+CREATE TABLE public.audit_log (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    server text NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    target text,
+    outcome text NOT NULL,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 CREATE SEQUENCE public.claim_token_seq
     START WITH 1
     INCREMENT BY 1
@@ -507,6 +525,8 @@ CREATE TABLE public.users (
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['founder'::text, 'operator'::text, 'reviewer'::text, 'observer'::text]))),
     CONSTRAINT users_status_check CHECK ((status = ANY (ARRAY['active'::text, 'inactive'::text])))
 );
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.counters
     ADD CONSTRAINT counters_pkey PRIMARY KEY (name);
 ALTER TABLE ONLY public.discussion_threads
@@ -547,6 +567,7 @@ ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_name_key UNIQUE (name);
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+CREATE INDEX audit_log_at ON public.audit_log USING btree (at);
 CREATE INDEX discussion_threads_project ON public.discussion_threads USING btree (project_id, status_state);
 CREATE INDEX discussion_threads_search ON public.discussion_threads USING gin (search);
 CREATE INDEX idea_threads_thread ON public.idea_threads USING btree (thread_id);
@@ -574,6 +595,7 @@ CREATE INDEX tickets_search ON public.tickets USING gin (search);
 CREATE INDEX tickets_sprint ON public.tickets USING btree (sprint_id);
 CREATE INDEX topics_parent ON public.topics USING btree (parent_topic_id);
 CREATE UNIQUE INDEX users_one_primary ON public.users USING btree (is_primary) WHERE is_primary;
+CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER override_records_append_only BEFORE DELETE OR UPDATE ON public.override_records FOR EACH ROW EXECUTE FUNCTION public.odm_override_revocation_only();
 CREATE TRIGGER ticket_evolutions_append_only BEFORE DELETE OR UPDATE ON public.ticket_evolutions FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 ALTER TABLE ONLY public.discussion_threads

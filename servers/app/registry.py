@@ -25,6 +25,7 @@ from servers.kernel.errors import StartupError, describe_exception
 __all__ = ["DEFAULT", "SCOPES", "Scope", "ToolDef", "ToolGroup", "ToolRegistry", "error_result"]
 
 DEFAULT = "default"
+HEALTH_NAME = "health"  # every server's health tool (servers.app.health)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 # API-key scopes (xem-glossary "scope", meaning 1). "read" is not a key scope: it means any valid key may call
@@ -46,6 +47,15 @@ class ToolDef:
     title: str
     annotations: ToolAnnotations
     scope: Scope = "read"
+    # arguments that, when truthy, raise the scope a call needs (e.g. transition(override=true) -> management)
+    elevate: tuple[tuple[str, Scope], ...] = ()
+
+    def scope_for(self, arguments: dict[str, Any]) -> Scope:
+        """The scope a call with ``arguments`` needs."""
+        for name, scope in self.elevate:
+            if arguments.get(name):
+                return scope
+        return self.scope
 
     def build(self, *, compact_schemas: bool) -> Tool:
         """The SDK tool: our wrapper around ``fn`` (signature, docstring and return type unchanged)."""
@@ -85,9 +95,11 @@ class ToolGroup:
         idempotent: bool,
         open_world: bool,
         scope: Scope | None = None,
+        elevate: dict[str, Scope] | None = None,
     ) -> Callable[[_F], _F]:
         """Declare a tool in ``toolset``; the function's docstring is what the model reads. ``scope`` is the API-key
-        scope a caller needs (default: "read" for a read-only tool, "execution" otherwise)."""
+        scope a caller needs (default: "read" for a read-only tool, "execution" otherwise); ``elevate`` maps an
+        argument to the scope a call needs when that argument is true."""
 
         def register(fn: _F) -> _F:
             if not (fn.__doc__ or "").strip():
@@ -100,7 +112,7 @@ class ToolGroup:
                 open_world_hint=open_world,
             )
             needed: Scope = scope if scope is not None else ("read" if read_only else "execution")
-            self.defs.append(ToolDef(fn.__name__, fn, toolset, title, annotations, needed))
+            self.defs.append(ToolDef(fn.__name__, fn, toolset, title, annotations, needed, tuple((elevate or {}).items())))
             return fn
 
         return register
@@ -125,8 +137,15 @@ class ToolRegistry:
 
     def scope_of(self, name: str) -> Scope | None:
         """The scope tool ``name`` needs, or None for a tool this registry does not have."""
-        tool = self._tools.get(name)
+        tool = self.get(name)
         return tool.scope if tool is not None else None
+
+    def get(self, name: str) -> ToolDef | None:
+        if name == HEALTH_NAME:
+            from servers.app.health import HEALTH
+
+            return HEALTH
+        return self._tools.get(name)
 
     def names(self, selected: frozenset[str] | None = None) -> list[str]:
         return [name for name, t in self._tools.items() if selected is None or t.toolset in selected]

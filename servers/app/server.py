@@ -21,8 +21,9 @@ from opentelemetry import trace
 from pydantic import ValidationError
 
 from servers.app import _sdk
+from servers.app.auth import ScopeFilter, audit, principal_of, refusal
 from servers.app.health import HEALTH
-from servers.app.registry import error_result
+from servers.app.registry import ToolRegistry, error_result
 from servers.app.spec import Runtime, ServerSpec
 from servers.kernel.errors import format_validation_error
 from servers.kernel.version import VERSION
@@ -41,8 +42,9 @@ class ToolCallShaping(Extension):
 
     identifier = "io.xiopro/tool-errors"
 
-    def __init__(self, server_name: str, tools: list[Tool]) -> None:
+    def __init__(self, server_name: str, tools: list[Tool], registry: ToolRegistry) -> None:
         self._server_name = server_name
+        self._registry = registry
         self._tools = {t.name: t for t in tools}
         self._accepted = {t.name: frozenset(t.parameters.get("properties", {})) for t in tools}
 
@@ -63,6 +65,13 @@ class ToolCallShaping(Extension):
                 f"{'is not an argument' if len(extra) == 1 else 'are not arguments'} of this tool "
                 f"(it takes: {', '.join(accepted) or 'no arguments'}); fix the arguments and call again"
             )
+        definition = self._registry.get(params.name)
+        scope = definition.scope_for(arguments) if definition is not None else "read"
+        principal = principal_of(ctx)
+        refused = refusal(principal, params.name, scope)
+        if refused is not None:
+            await audit(ctx.lifespan_context, principal, f"tools/call {params.name}", "forbidden", detail={"needs": scope})
+            return error_result(refused)
         nul = _first_nul(arguments)
         if nul is not None:  # PostgreSQL text cannot hold U+0000: refuse it by name rather than fail later
             return error_result(
@@ -70,6 +79,10 @@ class ToolCallShaping(Extension):
                 "remove them and call again"
             )
         result = await call_next(ctx)
+        if scope == "management":  # who did what, when (never the key, never argument values)
+            failed = isinstance(result, CallToolResult) and result.is_error
+            await audit(ctx.lifespan_context, principal, f"tools/call {params.name}", "error" if failed else "ok",
+                        detail={"arguments": sorted(arguments)})
         if isinstance(result, CallToolResult) and result.is_error and _sdk_refused(result):
             try:  # the failure path only: validate again to name the arguments the SDK refused
                 tool.fn_metadata.validate_arguments(arguments)
@@ -109,8 +122,10 @@ def _tracing_configured() -> bool:
     return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
 
 
-def build_server(spec: ServerSpec, runtime: Runtime, toolsets: frozenset[str]) -> SuiteServer:
-    """The MCPServer for ``spec`` serving ``runtime``, with the selected toolsets installed."""
+def build_server(spec: ServerSpec, runtime: Runtime, toolsets: frozenset[str], *,
+                 auth: dict[str, Any] | None = None) -> SuiteServer:
+    """The MCPServer for ``spec`` serving ``runtime``, with the selected toolsets installed; ``auth`` is what
+    ``HttpSecurity.server_options()`` gives for streamable HTTP with keys."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
@@ -126,7 +141,9 @@ def build_server(spec: ServerSpec, runtime: Runtime, toolsets: frozenset[str]) -
         log_level=runtime.settings.log_level,  # type: ignore[arg-type]
         subscriptions=spec.subscriptions(runtime) if spec.subscriptions is not None else None,
         tools=tools,
-        extensions=[ToolCallShaping(spec.name, tools)],
+        extensions=[ToolCallShaping(spec.name, tools, spec.tools)],
+        middleware=[ScopeFilter(spec.tools.scope_of)],
+        **(auth or {}),
     )
     server.runtime = runtime
     if not _tracing_configured():

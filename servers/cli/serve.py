@@ -19,6 +19,7 @@ import anyio
 import uvicorn
 
 from servers.app import ServerSpec, SuiteServer, build_server, open_runtime
+from servers.app.http import HttpSecurity, open_http_security
 from servers.kernel.errors import StartupError
 from servers.kernel.version import VERSION
 from servers.runtime.logs import configure_logging
@@ -163,26 +164,30 @@ def loop_options(settings: SuiteSettings) -> dict[str, bool]:
 
 async def _serve(spec: ServerSpec, settings: SuiteSettings, toolsets: frozenset[str], sock: socket.socket | None) -> None:
     async with open_runtime(spec, settings) as runtime:
-        server = build_server(spec, runtime, toolsets)
         where = "stdio" if sock is None else f"http://{_display(sock)}/mcp"
-        log.info("%s %s ready on %s (database %s)", spec.program, VERSION, where, runtime.target.name)
         if sock is None:
+            server = build_server(spec, runtime, toolsets)
+            log.info("%s %s ready on %s (database %s)", spec.program, VERSION, where, runtime.target.name)
             await until_signal(server.run_stdio_async)
         else:
-            await _serve_http(server, sock)
+            host, port = sock.getsockname()[:2]
+            async with open_http_security(runtime, host, port) as security:
+                server = build_server(spec, runtime, toolsets, auth=security.server_options())
+                log.info("%s %s ready on %s (database %s)", spec.program, VERSION, where, runtime.target.name)
+                await _serve_http(server, sock, security)
     log.info("%s stopped", spec.program)
 
 
-def http_config(server: SuiteServer, sock: socket.socket) -> uvicorn.Config:
+def http_config(server: SuiteServer, sock: socket.socket, security: HttpSecurity) -> uvicorn.Config:
     """uvicorn settings serving ``server`` at ``/mcp`` on ``sock`` (the console scripts and the tests)."""
     assert server.runtime is not None, "a server made by build_server"
     app = server.streamable_http_app(streamable_http_path="/mcp", host=sock.getsockname()[0],
-                                     json_response=server.runtime.spec.json_response)
-    return uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+                                     json_response=server.runtime.spec.json_response, **security.app_options())
+    return uvicorn.Config(security.wrap(app), log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5)
 
 
-async def _serve_http(server: SuiteServer, sock: socket.socket) -> None:
-    userver = _Uvicorn(http_config(server, sock))
+async def _serve_http(server: SuiteServer, sock: socket.socket, security: HttpSecurity) -> None:
+    userver = _Uvicorn(http_config(server, sock, security))
 
     def stop() -> None:
         userver.should_exit = True

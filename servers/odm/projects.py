@@ -90,7 +90,8 @@ async def update_project(ctx: Context, id: Ref, name: Name | None = None, descri
         id=id, name=name, description=description, topics=topics, lifecycle_phase=lifecycle_phase, end_date=end_date)))
 
 
-@tools.tool(PLAN, title="Set roster member", read_only=False, destructive=False, idempotent=True, open_world=False)
+@tools.tool(PLAN, title="Set roster member", read_only=False, destructive=False, idempotent=True, open_world=False,
+            scope="management")
 async def set_roster_member(ctx: Context, project_id: Ref, agent_id: AgentId, roles: Tags = [],
                             allocation: Allocation = "shared", is_project_orchestrator: bool = False) -> Roster:
     """Put an agent on a project's roster (or change its roles/allocation); a new orchestrator replaces the
@@ -101,7 +102,8 @@ async def set_roster_member(ctx: Context, project_id: Ref, agent_id: AgentId, ro
     return Roster(project_id=project_id, members=members)
 
 
-@tools.tool(PLAN, title="Remove roster member", read_only=False, destructive=True, idempotent=False, open_world=False)
+@tools.tool(PLAN, title="Remove roster member", read_only=False, destructive=True, idempotent=False, open_world=False,
+            scope="management")
 async def remove_roster_member(ctx: Context, project_id: Ref, agent_id: AgentId) -> Roster:
     """Take an agent off a project's roster (its binding gets left_at). Errors: [not_found]."""
     members = await projects.remove_roster_member(services(ctx), project_id, agent_id)

@@ -61,7 +61,8 @@ async def list_topics(ctx: Context, parent_topic_id: Ref | None = None, limit: L
     return Page[TopicOut](items=await registry.list_topics(services(ctx), parent_topic_id=parent_topic_id, limit=limit))
 
 
-@tools.tool(PLAN, title="Create user", read_only=False, destructive=False, idempotent=False, open_world=False)
+@tools.tool(PLAN, title="Create user", read_only=False, destructive=False, idempotent=False, open_world=False,
+            scope="management")
 async def create_user(ctx: Context, name: Name, email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None,
                       role: UserRole = "operator", auth_accounts: Tags = [],
                       notification_channels: Annotated[list[NotificationChannel], Field(max_length=5)] = [],

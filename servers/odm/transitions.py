@@ -28,7 +28,8 @@ tools = ToolGroup()
 PLAN = "planning"
 
 
-@tools.tool(title="Change status/state", read_only=False, destructive=True, idempotent=True, open_world=False)
+@tools.tool(title="Change status/state", read_only=False, destructive=True, idempotent=True, open_world=False,
+            elevate={"override": "management"})  # a forced move is an operator's act
 async def transition(ctx: Context, kind: Kind, id: Ref, status: Ref, state: Ref | None = None,
                      reason: ShortText | None = None, claim_token: int | None = None,
                      override: bool = False) -> TransitionOut:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servers.kernel.errors import StartupError
@@ -64,6 +64,11 @@ class SuiteSettings(BaseSettings):
     odm_dsn: str | None = Field(default=None, description="PostgreSQL URL of the odm database")
     odm_url: str | None = Field(default=None, description="MCP URL of the ODM server, for the Bus")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    http_auth: Literal["keys", "none"] = Field(
+        default="keys", description="keys: every HTTP request needs Authorization: Bearer <key>; none: loopback only")
+    http_allowed_origins: str = Field(
+        default="", description="comma-separated extra Origin values allowed on a non-loopback HTTP address")
+    odm_api_key: SecretStr | None = Field(default=None, description="API key the Bus presents to the ODM's HTTP API")
     event_loop: Literal["uvloop", "asyncio"] = Field(
         default="uvloop", description="event loop of the MCP servers: uvloop (asyncio where it is not installed) or asyncio"
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
+import httpx2
 import psutil
 import pytest
 from mcp import Client
@@ -62,7 +63,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
 async def test_all_three_endpoints_answer_health_in_both_eras(suite):
     for server, name in (("bus", "xiopro-bus"), ("odm", "xiopro-odm"), ("xem", "xiopro-xem")):
         for era in ERAS:
-            async with Client(suite.url(server), mode=era) as client:
+            async with suite.client(server, era) as client:
                 result = await client.call_tool("health", {})
             assert not result.is_error, result.content
             assert result.structured_content["server"] == name
@@ -90,10 +91,19 @@ def test_printed_mcp_json_has_an_http_and_a_stdio_variant(suite):
                 blocks.append(json.loads("\n".join(current)))
     assert len(blocks) == 2, text
     http, stdio = (b["mcpServers"] for b in blocks)
-    assert http["xiopro-odm"] == {"type": "http", "url": suite.url("odm")}
+    assert http["xiopro-odm"] == {"type": "http", "url": suite.url("odm"),
+                                  "headers": {"Authorization": f"Bearer {suite.key}"}}
     assert stdio["xiopro-odm"]["type"] == "stdio" and Path(stdio["xiopro-odm"]["command"]).name == "odm-mcp"
     assert stdio["xiopro-bus"]["env"]["XIOPRO_HOME"] == str(suite.home)
     assert "hunter2" not in text and "postgres@" not in text.split("Claude Code")[1]
+
+
+async def test_the_admin_key_is_private_and_a_request_without_it_is_401(suite):
+    assert (suite.home / "admin.key").stat().st_mode & 0o777 == 0o600
+    async with httpx2.AsyncClient() as http:
+        answer = await http.post(suite.url("bus"), json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                                 headers={"Accept": "application/json, text/event-stream"})
+    assert answer.status_code == 401 and answer.headers["www-authenticate"].startswith("Bearer")
 
 
 def test_second_up_on_the_same_home_is_refused_in_one_line(suite):
@@ -162,7 +172,7 @@ async def test_stdio_odm_mcp_started_by_a_client_uses_the_running_embedded_clust
                     and "-D" in (p.info["cmdline"] or []) and str(tmp_path) in " ".join(p.info["cmdline"])} == postmasters
         assert len(json.loads((tmp_path / "pgdata.users.json").read_text())) == 5
         assert running.proc.poll() is None, "the suite keeps running after the stdio server leaves"
-        async with Client(running.url("odm"), mode="legacy") as client:
+        async with running.client("odm") as client:
             assert not (await client.call_tool("health", {})).is_error
     finally:
         assert running.stop() == 0

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import anyio
 import uvicorn
 
 from servers.app import ServerSpec, build_server, open_runtime
+from servers.app.http import open_http_security
 from servers.cli.serve import bind_socket, http_config
 from servers.runtime.settings import SuiteSettings
 
@@ -35,10 +36,11 @@ class _Server(uvicorn.Server):
 @asynccontextmanager
 async def serve_http(spec: ServerSpec, settings: SuiteSettings, *, toolsets: str | None = None) -> AsyncIterator[str]:
     """Serve ``spec`` at ``http://127.0.0.1:<port>/mcp`` for the duration; yields the URL."""
-    async with open_runtime(spec, settings) as runtime:
-        server = build_server(spec, runtime, spec.tools.select(toolsets))
+    async with open_runtime(spec, settings) as runtime, AsyncExitStack() as stack:
         sock = bind_socket("127.0.0.1", 0, flag="--http")
-        userver = _Server(http_config(server, sock))
+        security = await stack.enter_async_context(open_http_security(runtime, "127.0.0.1", sock.getsockname()[1]))
+        server = build_server(spec, runtime, spec.tools.select(toolsets), auth=security.server_options())
+        userver = _Server(http_config(server, sock, security))
         async with anyio.create_task_group() as tg:
             tg.start_soon(lambda: userver.serve(sockets=[sock]))
             with anyio.fail_after(20):

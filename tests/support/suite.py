@@ -7,10 +7,15 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx2
 import psutil
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import script_env
 from tests.support.net import free_port
@@ -34,7 +39,24 @@ class Suite:
 
     @property
     def env(self) -> dict[str, str]:
-        return script_env(XIOPRO_HOME=str(self.home), **self.extra_env)
+        # the real default: HTTP with API keys (xeroctl up creates its admin key on first run)
+        return script_env(XIOPRO_HOME=str(self.home), XIOPRO_HTTP_AUTH="keys", **self.extra_env)
+
+    @property
+    def key(self) -> str:
+        """The admin key ``xeroctl up`` created in $XIOPRO_HOME/admin.key."""
+        return (self.home / "admin.key").read_text().strip()
+
+    def client(self, server: str, mode: str = "legacy") -> AbstractAsyncContextManager[Client]:
+        """An MCP client of ``server`` presenting the admin key."""
+
+        @asynccontextmanager
+        async def open_client() -> AsyncIterator[Client]:
+            async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {self.key}"}) as http, \
+                    Client(streamable_http_client(self.url(server), http_client=http), mode=mode) as client:
+                yield client
+
+        return open_client()
 
     def url(self, server: str) -> str:
         return f"http://127.0.0.1:{self.ports[server]}/mcp"

@@ -10,6 +10,7 @@ import click
 from servers.cli.serve import exit_on_startup_error
 from servers.cli.xeroctl.agents import agents
 from servers.cli.xeroctl.db import db
+from servers.cli.xeroctl.keys import keys
 from servers.cli.xeroctl.up import up
 from servers.kernel.errors import StartupError
 from servers.kernel.version import VERSION
@@ -26,6 +27,7 @@ def cli() -> None:
 cli.add_command(up)
 cli.add_command(db)
 cli.add_command(agents)
+cli.add_command(keys)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -78,7 +78,7 @@ class Child:
             await anyio.to_thread.run_sync(self.proc.wait)
 
 
-async def wait_until_ready(child: Child, probe: tuple[str, str, int | None]) -> None:
+async def wait_until_ready(child: Child, probe: tuple[str, str, int | None], *, key: str | None = None) -> None:
     """Poll until the child answers: an MCP ``health`` call, or a TCP accept for the router.
 
     Raises:
@@ -92,7 +92,7 @@ async def wait_until_ready(child: Child, probe: tuple[str, str, int | None]) -> 
         try:
             with anyio.fail_after(10):
                 if kind == "mcp":
-                    await _mcp_health(address)
+                    await _mcp_health(address, key)
                 else:
                     assert port is not None, "a tcp probe names its port"
                     stream = await anyio.connect_tcp(address, port)
@@ -103,10 +103,14 @@ async def wait_until_ready(child: Child, probe: tuple[str, str, int | None]) -> 
             delay = min(delay * 2, 0.5)
 
 
-async def _mcp_health(url: str) -> None:
+async def _mcp_health(url: str, key: str | None) -> None:
+    import httpx2
     from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
 
-    async with Client(url, mode="legacy") as client:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    async with httpx2.AsyncClient(headers=headers) as http, \
+            Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
         result = await client.call_tool("health", {})
         if result.is_error:
             raise RuntimeError(getattr(result.content[0], "text", "health failed") if result.content else "health failed")

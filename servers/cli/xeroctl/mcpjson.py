@@ -22,15 +22,18 @@ def script_command(script: str) -> str:
     return shutil.which(script) or script
 
 
-def render_mcp_json(urls: dict[str, str] | None, settings: SuiteSettings) -> str:
-    """The HTTP variant when ``urls`` (script -> URL) is given, else the stdio variant.
+def render_mcp_json(urls: dict[str, str] | None, settings: SuiteSettings, *, key: str | None = None) -> str:
+    """The HTTP variant when ``urls`` (script -> URL) is given (with ``key`` as its bearer header), else the
+    stdio variant (the local user, every scope: no key).
 
     DSNs are never written out: they are referenced as ``${XIOPRO_*_DSN}`` for Claude Code to expand.
     """
     servers: dict[str, dict[str, object]] = {}
-    for script, key in _SERVERS.items():
+    for script, name in _SERVERS.items():
         if urls is not None:
-            servers[key] = {"type": "http", "url": urls[script]}
+            servers[name] = {"type": "http", "url": urls[script]}
+            if key:
+                servers[name]["headers"] = {"Authorization": f"Bearer {key}"}
             continue
         env: dict[str, str] = {}
         if settings.home != default_home():
@@ -44,5 +47,5 @@ def render_mcp_json(urls: dict[str, str] | None, settings: SuiteSettings) -> str
         entry: dict[str, object] = {"type": "stdio", "command": script_command(script), "args": []}
         if env:
             entry["env"] = env
-        servers[key] = entry
+        servers[name] = entry
     return json.dumps({"mcpServers": servers}, indent=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ from rich.console import Console
 
 from servers.cli.serve import bind_socket
 from servers.cli.xeroctl.children import Child, ChildExited, wait_until_ready
+from servers.cli.xeroctl.keys import ADMIN_KEY_NAME, ensure_admin_key
 from servers.cli.xeroctl.mcpjson import render_mcp_json
 from servers.kernel.errors import StartupError
 from servers.runtime.database import database_target, describe, prepare_database
@@ -121,7 +123,13 @@ async def _run_suite(
         for target in (bus, odm):
             with progress.step(f"migrating {describe(target)}"):
                 await prepare_database(target)
+        key = None
+        if settings.http_auth == "keys":
+            with progress.step(f"API key {ADMIN_KEY_NAME} in {settings.home / 'admin.key'}"):
+                key = await ensure_admin_key(bus, settings.home)
         env = {**os.environ, "XIOPRO_ODM_URL": services[1].url(host), "XIOPRO_HOME": str(settings.home)}
+        if key is not None:
+            env["XIOPRO_ODM_API_KEY"] = key  # bus-mcp reads the ODM's API with it
         log_dir = settings.home / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         children = [
@@ -135,8 +143,8 @@ async def _run_suite(
                     async with anyio.create_task_group() as tg:
                         for child, service in zip(children, services, strict=True):
                             probe = ("tcp", host, service.port) if service.name == "xem-router" else ("mcp", service.url(host), None)
-                            tg.start_soon(wait_until_ready, child, probe)
-            _print_ready(settings, host, services, time.monotonic() - started)
+                            tg.start_soon(functools.partial(wait_until_ready, child, probe, key=key))
+            _print_ready(settings, host, services, time.monotonic() - started, key)
             _write_state(settings.home, host, services)
             async with anyio.create_task_group() as tg:
                 for child in children:
@@ -158,7 +166,8 @@ def _argv(service: _Service, host: str) -> list[str]:
     return [sys.executable, "-m", service.module, "--http", f"{host}:{service.port}", *service.args]
 
 
-def _print_ready(settings: SuiteSettings, host: str, services: tuple[_Service, ...], elapsed: float) -> None:
+def _print_ready(settings: SuiteSettings, host: str, services: tuple[_Service, ...], elapsed: float,
+                 key: str | None) -> None:
     out = click.echo
     out("")
     out("XIOPro MCP suite endpoints:")
@@ -175,7 +184,7 @@ def _print_ready(settings: SuiteSettings, host: str, services: tuple[_Service, .
     out(f"  logs: {settings.home / 'logs'}")
     out("")
     out("Claude Code .mcp.json (HTTP, while this runs):")
-    out(render_mcp_json({s.name: s.url(host) for s in services[:3]}, settings))
+    out(render_mcp_json({s.name: s.url(host) for s in services[:3]}, settings, key=key))
     out("")
     out("Claude Code .mcp.json (stdio; each client starts its own servers on the same database):")
     out(render_mcp_json(None, settings))
