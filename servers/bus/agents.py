@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field, StringConstraints
 
 from bus.domain.agents import Agent, AgentStatus, ReportedStatus
-from bus.domain.names import AgentId, HostId, Role, Words
+from bus.domain.names import AgentId, HostId, NotBlank, Role
 from bus.services.agents import HeartbeatAnswer, Liveness
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -17,9 +17,9 @@ __all__ = ["AgentList", "heartbeat", "list_agents", "register_agent"]
 
 tools = ToolGroup()
 
-Capability = Words(64)
-WorkItem = Words(128)
-RegistrationName = Words(128)
+Capability = Annotated[str, StringConstraints(max_length=64), NotBlank]
+WorkItem = Annotated[str, StringConstraints(max_length=128), NotBlank]
+RegistrationName = Annotated[str, StringConstraints(max_length=128), NotBlank]
 
 
 @tools.tool(title="Register agent", read_only=False, destructive=False, idempotent=True, open_world=False)

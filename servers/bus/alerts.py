@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context
 from pydantic import Field, StringConstraints
 
 from bus.domain.alerts import Alert, AlertSeverity
-from bus.domain.names import AgentId, Words
+from bus.domain.names import AgentId, NotBlank
 from bus.services.alerts import AlertList, RaisedAlert
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -18,8 +18,8 @@ __all__ = ["acknowledge_alert", "list_alerts", "raise_alert", "resolve_alert"]
 tools = ToolGroup()
 
 AlertId = Annotated[int, Field(ge=1)]
-Short = Words(128)
-AlertTitle = Words(200)
+Short = Annotated[str, StringConstraints(max_length=128), NotBlank]
+AlertTitle = Annotated[str, StringConstraints(max_length=200), NotBlank]
 
 
 @tools.tool("alerts", title="Raise an alert", read_only=False, destructive=False, idempotent=False, open_world=False)

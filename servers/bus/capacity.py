@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import Context
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from bus.domain.capacity import HostStatus, SpawnDecision
-from bus.domain.names import HostId, Words
+from bus.domain.names import HostId, NotBlank
 from bus.services.capacity import HostList
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -18,7 +18,7 @@ __all__ = ["can_spawn", "list_hosts", "report_host_capacity"]
 tools = ToolGroup()
 
 Gigabytes = Annotated[float, Field(ge=0)]
-Service = Words(64)
+Service = Annotated[str, StringConstraints(max_length=64), NotBlank]
 
 
 @tools.tool(title="Report host capacity", read_only=False, destructive=False, idempotent=True, open_world=False)

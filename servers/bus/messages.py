@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context
 from pydantic import Field, StringConstraints
 
 from bus.domain.messages import AckResult, Address, Importance, Inbox, Message, SentMessage
-from bus.domain.names import AgentId, Words
+from bus.domain.names import AgentId, NotBlank
 from bus.services.messages import OverdueAcks, Thread
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -20,8 +20,8 @@ tools = ToolGroup()
 
 MessageId = Annotated[int, Field(ge=1)]
 Limit = Annotated[int, Field(ge=1, le=200)]
-Cursor = Words(200)
-Subject = Words(200)
+Cursor = Annotated[str, StringConstraints(max_length=200), NotBlank]
+Subject = Annotated[str, StringConstraints(max_length=200), NotBlank]
 
 
 @tools.tool(title="Send message", read_only=False, destructive=False, idempotent=False, open_world=False)

@@ -8,7 +8,7 @@ from uuid import UUID
 from mcp.server.mcpserver import Context
 from pydantic import Field, StringConstraints
 
-from bus.domain.names import Words
+from bus.domain.names import NotBlank
 from bus.domain.todos import LinkedType, Priority, Todo, TodoRef, TodoStatus
 from bus.services.todos import TodoPage
 from servers.app import ToolGroup
@@ -18,9 +18,9 @@ __all__ = ["create_todo", "list_todos", "update_todo"]
 
 tools = ToolGroup()
 
-Name = Words(64)
-Title = Words(300)
-LinkedId = Words(128)
+Name = Annotated[str, StringConstraints(max_length=64), NotBlank]
+Title = Annotated[str, StringConstraints(max_length=300), NotBlank]
+LinkedId = Annotated[str, StringConstraints(max_length=128), NotBlank]
 Text = Annotated[str, StringConstraints(max_length=8000)]
 SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
