@@ -14,7 +14,7 @@ import asyncpg
 
 from servers.kernel import channels
 
-__all__ = ["CHANNEL", "ChangeHub", "ChangeListener", "announce", "notify_sql"]
+__all__ = ["CHANNEL", "ChangeHub", "ChangeListener", "ChangeStore", "notify_sql"]
 
 log = logging.getLogger("xiopro.bus.changes")
 
@@ -27,11 +27,17 @@ def notify_sql(uris: str) -> str:
     return f"SELECT pg_notify('{CHANNEL}', uri) FROM unnest({uris}) AS uri"
 
 
-async def announce(conn: asyncpg.Connection, uris: Iterable[str]) -> None:
-    """Queue a notice for each URI."""
-    unique = sorted(set(uris))
-    if unique:
-        await conn.execute(notify_sql("$1::text[]"), unique)
+class ChangeStore:
+    """The change notices of one use case, on its connection (delivered when its transaction commits)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def announce(self, uris: Iterable[str]) -> None:
+        """Queue a notice for each URI (none: no statement)."""
+        unique = sorted(set(uris))
+        if unique:
+            await self.conn.execute(notify_sql("$1::text[]"), unique)
 
 
 class ChangeListener:
@@ -74,7 +80,7 @@ class ChangeListener:
                 await anyio.sleep(self._retry_s)
                 continue
             try:
-                conn.add_termination_listener(lambda _c: lost.set())
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, self._notice)
                 if not first and self._on_reconnect is not None:
                     self._on_reconnect()

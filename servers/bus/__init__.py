@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bus.services.container import BusServices, open_services
+from bus.bootstrap import BusServices, open_services
 from bus.settings import BusSettings
 from servers.app import Runtime, ServerSpec, ToolRegistry
 from servers.bus import agents, alerts, capacity, events, leases, messages, ops, todos
