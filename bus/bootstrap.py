@@ -17,7 +17,7 @@ from bus.services._work import BusServices
 from bus.services.push import UriSubscriptions
 from bus.services.scanner import Scanner, Source, default_sources
 from bus.settings import BusSettings
-from bus.store.changes import ChangeHub, ChangeListener
+from bus.store.listener import ChangeHub, ChangeListener
 from bus.store.odm_gateway import OdmGateway
 
 __all__ = ["BusServices", "open_services"]

@@ -17,7 +17,7 @@ from anyio.abc import TaskGroup
 
 from bus.settings import BusSettings
 from bus.store import BusStores
-from bus.store.changes import ChangeHub
+from bus.store.listener import ChangeHub
 from bus.store.odm_gateway import OdmGateway
 from servers.kernel import uow as kernel_uow
 

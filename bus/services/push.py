@@ -15,7 +15,7 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from bus.services._work import Work, transactional
-from bus.store.changes import ChangeHub
+from bus.store.listener import ChangeHub
 
 __all__ = ["UriSubscriptions", "announce"]
 

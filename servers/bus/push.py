@@ -1,6 +1,6 @@
 """Push across processes: MCP resource-updated notices driven by PostgreSQL LISTEN/NOTIFY.
 
-Both protocol eras are served from the same database notices (``bus.store.changes``):
+Both protocol eras are served from the same database change notices (``bus.store.changes`` and ``bus.store.listener``):
 
 * 2026-07-28 ``subscriptions/listen``: ``PgSubscriptionBus`` is the server's ``SubscriptionBus``;
   the SDK's ListenHandler subscribes to it and filters by URI per stream. ``publish`` (what
