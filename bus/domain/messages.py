@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
-from bus.domain.names import shaped
+from bus.domain.names import matching
 
 __all__ = [
     "AckResult", "Address", "Addressing", "Importance", "Inbox", "InboxItem", "Message", "Receipt",
@@ -19,9 +19,10 @@ __all__ = [
 Importance = Literal["low", "normal", "high", "urgent"]
 BODY_PREVIEW = 2000  # characters of a body shown in lists; bus://messages/{id} has all of it
 
-Address = shaped(
-    r"^(\*|role:[a-z][a-z0-9_-]{0,31}|[A-Za-z0-9][A-Za-z0-9_.@-]{0,63})$", "an agent id, role:<role> or *", 69
-)
+Address = Annotated[
+    str, StringConstraints(max_length=69),
+    matching(r"^(\*|role:[a-z][a-z0-9_-]{0,31}|[A-Za-z0-9][A-Za-z0-9_.@-]{0,63})$", "an agent id, role:<role> or *"),
+]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """The shapes of identifiers the Bus accepts (agent ids, lease names, topics, hosts), as pydantic types.
 
 The patterns are checked by validators rather than advertised as JSON-schema ``pattern``s: agents pay
-for every byte of tools/list, and a validator's message says in words what is allowed.
+for every byte of tools/list, and a validator's message says in words what is allowed. Each type is a
+plain ``Annotated`` alias (so type checkers read it as ``str``); adapters build their own lengths the
+same way: ``Annotated[str, StringConstraints(max_length=64), NotBlank]``.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
-__all__ = ["AGENT_ID_PATTERN", "AgentId", "HostId", "LeaseName", "Role", "Topic", "Words", "shaped"]
+__all__ = ["AGENT_ID_PATTERN", "AgentId", "HostId", "LeaseName", "NotBlank", "Role", "Topic", "matching"]
 
 AGENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 
 
-def shaped(pattern: str, words: str, max_length: int):
-    """A str type of at most ``max_length`` characters matching ``pattern``; ``words`` says what that means."""
+def matching(pattern: str, words: str) -> AfterValidator:
+    """A validator: the str must match ``pattern``; ``words`` says what that means."""
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -25,7 +27,7 @@ def shaped(pattern: str, words: str, max_length: int):
             raise ValueError(f"must be {words}")
         return value
 
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check)]
+    return AfterValidator(check)
 
 
 def _not_blank(value: str) -> str:
@@ -34,14 +36,23 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def Words(max_length: int):
-    """A non-blank str of at most ``max_length`` characters (checked, not advertised: see the module doc)."""
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_not_blank)]
-
+NotBlank = AfterValidator(_not_blank)  # a str that is not only white space
 
 # agent ids are the ODM agent id by convention (3 digits for ODM agents, e.g. "002")
-AgentId = shaped(AGENT_ID_PATTERN, "letters, digits, _ . @ - (starting with a letter or digit)", 64)
-Role = shaped(r"^[a-z][a-z0-9_-]{0,31}$", "lower-case letters, digits, _ - (starting with a letter)", 32)
-HostId = shaped(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "letters, digits, _ . - (starting with a letter or digit)", 64)
-LeaseName = shaped(r"^[a-z0-9][a-z0-9_.:-]{0,127}$", "lower-case letters, digits, _ . : -", 128)
-Topic = shaped(r"^[a-z0-9][a-z0-9_.-]{0,127}$", "lower-case letters, digits, _ . - (e.g. deploy.finished)", 128)
+AgentId = Annotated[
+    str, StringConstraints(max_length=64), matching(AGENT_ID_PATTERN, "letters, digits, _ . @ - (starting with a letter or digit)")
+]
+Role = Annotated[
+    str, StringConstraints(max_length=32), matching(r"^[a-z][a-z0-9_-]{0,31}$", "lower-case letters, digits, _ - (starting with a letter)")
+]
+HostId = Annotated[
+    str, StringConstraints(max_length=64),
+    matching(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "letters, digits, _ . - (starting with a letter or digit)"),
+]
+LeaseName = Annotated[
+    str, StringConstraints(max_length=128), matching(r"^[a-z0-9][a-z0-9_.:-]{0,127}$", "lower-case letters, digits, _ . : -")
+]
+Topic = Annotated[
+    str, StringConstraints(max_length=128),
+    matching(r"^[a-z0-9][a-z0-9_.-]{0,127}$", "lower-case letters, digits, _ . - (e.g. deploy.finished)"),
+]

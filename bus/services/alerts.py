@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 from pydantic import BaseModel, Field
 
 from bus.domain import uris
 from bus.domain.alerts import Alert, check_transition
 from bus.errors import InvalidArgument, InvalidTransition, NotFound
+from bus.services._work import Work, read_only, transactional
 from bus.store.alerts import AlertStore
-from bus.store.changes import announce
-from bus.store.db import Database
 
-__all__ = ["AlertList", "AlertService", "RaisedAlert"]
+__all__ = ["AlertList", "RaisedAlert", "acknowledge", "get", "list_alerts", "raise_alert", "resolve"]
 
 _FILTERS = {
     "active": ["active"],
@@ -37,60 +38,62 @@ def _alert(row: asyncpg.Record) -> Alert:
     return Alert(**{k: row[k] for k in Alert.model_fields})
 
 
-class AlertService:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+@transactional
+async def raise_alert(
+    work: Work, severity: str, title: str, raised_by: str, *, detail: str | None = None, source: str | None = None,
+    environment: str | None = None, dedup_key: str | None = None,
+) -> RaisedAlert:
+    """A new alert, or one more occurrence of the unresolved one with the same ``dedup_key``."""
+    row = await work.alerts.raise_(severity, title, detail, source, environment, dedup_key, raised_by)
+    await work.changes.announce([uris.ALERTS, uris.alert(row["id"])])
+    return RaisedAlert(alert=_alert(row), repeated=row["repeated"])
 
-    async def raise_alert(
-        self, severity: str, title: str, raised_by: str, *, detail: str | None = None, source: str | None = None,
-        environment: str | None = None, dedup_key: str | None = None,
-    ) -> RaisedAlert:
-        async with self.db.transaction() as conn:
-            row = await AlertStore(conn).raise_(severity, title, detail, source, environment, dedup_key, raised_by)
-            await announce(conn, [uris.ALERTS, uris.alert(row["id"])])
-        return RaisedAlert(alert=_alert(row), repeated=row["repeated"])
 
-    async def acknowledge(self, alert_id: int, by: str) -> Alert:
-        """Raises: NotFound, InvalidTransition (a resolved alert)."""
-        return await self._move(alert_id, "acknowledged", lambda s: s.acknowledge(alert_id, by))
+@transactional
+async def acknowledge(work: Work, alert_id: int, by: str) -> Alert:
+    """Raises: NotFound, InvalidTransition (a resolved alert)."""
+    return await _move(work, alert_id, "acknowledged", lambda s: s.acknowledge(alert_id, by))
 
-    async def resolve(self, alert_id: int, by: str, resolution: str | None) -> Alert:
-        """Raises: NotFound."""
-        return await self._move(alert_id, "resolved", lambda s: s.resolve(alert_id, by, resolution))
 
-    async def _move(self, alert_id: int, target: str, change) -> Alert:
-        async with self.db.transaction() as conn:
-            store = AlertStore(conn)
-            row = await store.get(alert_id, for_update=True)
-            if row is None:
-                raise NotFound(f"no alert {alert_id}; list_alerts shows the alerts")
-            try:
-                if not check_transition(row["status"], target):
-                    return _alert(row)
-            except ValueError as exc:
-                raise InvalidTransition(f"alert {alert_id} {exc}") from None
-            row = await change(store)
-            await announce(conn, [uris.ALERTS, uris.alert(alert_id)])
-        return _alert(row)
+@transactional
+async def resolve(work: Work, alert_id: int, by: str, resolution: str | None) -> Alert:
+    """Raises: NotFound."""
+    return await _move(work, alert_id, "resolved", lambda s: s.resolve(alert_id, by, resolution))
 
-    async def get(self, alert_id: int) -> Alert:
-        async with self.db.read() as conn:
-            row = await AlertStore(conn).get(alert_id)
-        if row is None:
-            raise NotFound(f"no alert {alert_id}; list_alerts shows the alerts")
-        return _alert(row)
 
-    async def list(self, *, status: str = "open", severity: str | None = None, limit: int = 20, cursor: str | None = None) -> AlertList:
-        before = None
-        if cursor is not None:
-            if not cursor.isdigit():
-                raise InvalidArgument(f"cursor {cursor!r} is not one this tool returned; omit it to start over")
-            before = int(cursor)
-        async with self.db.read() as conn:
-            rows = await AlertStore(conn).list(_FILTERS[status], severity, before, limit + 1)
-        items = [_alert(r) for r in rows[:limit]]
-        return AlertList(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+async def _move(work: Work, alert_id: int, target: str, change: Callable[[AlertStore], Awaitable[asyncpg.Record]]) -> Alert:
+    row = await work.alerts.get(alert_id, for_update=True)
+    if row is None:
+        raise NotFound(f"no alert {alert_id}; list_alerts shows the alerts")
+    try:
+        if not check_transition(row["status"], target):
+            return _alert(row)
+    except ValueError as exc:
+        raise InvalidTransition(f"alert {alert_id} {exc}") from None
+    row = await change(work.alerts)
+    await work.changes.announce([uris.ALERTS, uris.alert(alert_id)])
+    return _alert(row)
 
-    async def needing_attention(self) -> list[Alert]:
-        async with self.db.read() as conn:
-            return [_alert(r) for r in await AlertStore(conn).needing_attention()]
+
+@read_only
+async def get(work: Work, alert_id: int) -> Alert:
+    """Raises: NotFound."""
+    row = await work.alerts.get(alert_id)
+    if row is None:
+        raise NotFound(f"no alert {alert_id}; list_alerts shows the alerts")
+    return _alert(row)
+
+
+@read_only
+async def list_alerts(
+    work: Work, *, status: str = "open", severity: str | None = None, limit: int = 20, cursor: str | None = None
+) -> AlertList:
+    """Newest first. Raises: InvalidArgument (a cursor from elsewhere)."""
+    before = None
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise InvalidArgument(f"cursor {cursor!r} is not one this tool returned; omit it to start over")
+        before = int(cursor)
+    rows = await work.alerts.page(_FILTERS[status], severity, before, limit + 1)
+    items = [_alert(r) for r in rows[:limit]]
+    return AlertList(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)

@@ -1,4 +1,5 @@
-"""Per-URI push subscribers (sessions that called resources/subscribe), fed by database change notices.
+"""Push: ``announce`` (a change notice for any bus:// URI, to every bus-mcp process), and the per-URI
+subscribers of this process (sessions that called resources/subscribe), fed by those notices.
 
 A subscriber is an async ``send(uri)`` under a key (its connection); delivery runs in one background
 task so a change notice (handled synchronously) never waits on a client.
@@ -7,14 +8,16 @@ task so a change notice (handled synchronously) never waits on a client.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 import anyio
 from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream
 
-from bus.store.changes import ChangeHub
+from bus.services._work import Work, transactional
+from bus.store.listener import ChangeHub
 
-__all__ = ["UriSubscriptions"]
+__all__ = ["UriSubscriptions", "announce"]
 
 log = logging.getLogger("xiopro.bus.push")
 
@@ -24,7 +27,15 @@ _BUFFER = 10_000
 _SEND_TIMEOUT_S = 5.0
 
 
+@transactional
+async def announce(work: Work, uris: Iterable[str]) -> None:
+    """Tell every bus-mcp process (this one included) that the resources at ``uris`` changed."""
+    await work.changes.announce(uris)
+
+
 class UriSubscriptions:
+    """The legacy push subscribers of this process, by URI."""
+
     def __init__(self, hub: ChangeHub, background: TaskGroup) -> None:
         self._by_uri: dict[str, dict[object, Send]] = {}
         self._send, receive = anyio.create_memory_object_stream[tuple[Send, str]](_BUFFER)
@@ -55,7 +66,7 @@ class UriSubscriptions:
             except anyio.WouldBlock:
                 log.warning("push backlog full; dropped an update of %s (subscribers refetch on the next one)", uri)
 
-    async def _deliver(self, receive) -> None:
+    async def _deliver(self, receive: MemoryObjectReceiveStream[tuple[Send, str]]) -> None:
         async with receive:
             async for send, uri in receive:
                 try:

@@ -13,12 +13,9 @@ from pydantic import BaseModel
 from bus.domain import uris
 from bus.domain.todos import CLOSED, OPEN, Todo, TodoSummary, check_transition
 from bus.errors import Conflict, InvalidArgument, InvalidTransition, NotFound
-from bus.settings import BusSettings
-from bus.store.changes import announce
-from bus.store.db import Database
-from bus.store.todos import TodoStore
+from bus.services._work import BusServices, Work, read_only, transactional
 
-__all__ = ["TodoPage", "TodoService", "STATUS_FILTERS"]
+__all__ = ["STATUS_FILTERS", "TodoPage", "create", "full_queue", "get", "queue", "update"]
 
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     "open": ("open",),
@@ -57,126 +54,133 @@ def _decode_cursor(cursor: str) -> tuple[int, int, datetime, UUID]:
         raise InvalidArgument(f"cursor {cursor[:40]!r} is not one list_todos returned; omit it to start over") from None
 
 
-class TodoService:
-    def __init__(self, db: Database, settings: BusSettings) -> None:
-        self.db = db
-        self.settings = settings
+async def create(
+    services: BusServices,
+    title: str,
+    created_by: str,
+    *,
+    description: str | None = None,
+    priority: str = "medium",
+    environment: str | None = None,
+    linked_type: str | None = None,
+    linked_id: str | None = None,
+    linked_url: str | None = None,
+    assigned_to: str | None = None,
+    sort_order: int | None = None,
+) -> Todo:
+    """A todo by hand (created_by: GO or an agent name).
 
-    async def create(
-        self,
-        title: str,
-        created_by: str,
-        *,
-        description: str | None = None,
-        priority: str = "medium",
-        environment: str | None = None,
-        linked_type: str | None = None,
-        linked_id: str | None = None,
-        linked_url: str | None = None,
-        assigned_to: str | None = None,
-        sort_order: int | None = None,
-    ) -> Todo:
-        """A todo by hand (created_by: GO or an agent name).
+    Raises:
+        InvalidArgument: created_by "system" (reserved for the scanner), linked_id without linked_type.
+        Conflict: an open todo already links the same object.
+    """
+    if created_by.strip().lower() == "system":
+        raise InvalidArgument('created_by "system" is reserved for todos the Bus creates; pass GO or your agent name')
+    if linked_id is not None and linked_type is None:
+        raise InvalidArgument("linked_id needs linked_type (escalation, alert, agent, task, approval or budget)")
+    return await _insert(services, title.strip(), description, priority, environment, linked_type, linked_id, linked_url,
+                         assigned_to or services.settings.primary_user, created_by, sort_order)
 
-        Raises:
-            InvalidArgument: created_by "system" (reserved for the scanner), linked_id without linked_type.
-            Conflict: an open todo already links the same object.
-        """
-        if created_by.strip().lower() == "system":
-            raise InvalidArgument('created_by "system" is reserved for todos the Bus creates; pass GO or your agent name')
-        if linked_id is not None and linked_type is None:
-            raise InvalidArgument("linked_id needs linked_type (escalation, alert, agent, task, approval or budget)")
-        async with self.db.transaction() as conn:
-            store = TodoStore(conn)
-            try:
-                async with conn.transaction():
-                    row = await store.create(
-                        title.strip(), description, priority, environment, linked_type, linked_id, linked_url,
-                        assigned_to or self.settings.primary_user, created_by, sort_order,
-                    )
-            except asyncpg.UniqueViolationError:
-                existing = await store.open_for_link(linked_type, linked_id)
-                raise Conflict(
-                    f"todo {existing['id'] if existing else '?'} is already open for {linked_type} {linked_id}; "
-                    "update that one instead"
-                ) from None
-            await announce(conn, [uris.TODOS, uris.todo(str(row["id"]))])
-        return todo_of(row)
 
-    async def update(
-        self,
-        todo_id: UUID,
-        *,
-        status: str | None = None,
-        sort_order: int | None = None,
-        priority: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        assigned_to: str | None = None,
-    ) -> Todo:
-        """Change what is given; completed_at is set on done/dismissed and cleared on reopening.
-
-        Raises:
-            NotFound, InvalidTransition, Conflict (reopening while another open todo links the same object).
-        """
-        async with self.db.transaction() as conn:
-            store = TodoStore(conn)
-            row = await store.get(todo_id, for_update=True)
-            if row is None:
-                raise NotFound(f"no todo {todo_id}; list_todos shows the queue")
-            if status is not None:
-                try:
-                    check_transition(row["status"], status)
-                except ValueError as exc:
-                    raise InvalidTransition(f"todo {todo_id} {exc}") from None
-            try:
-                async with conn.transaction():
-                    row = await store.update(
-                        todo_id,
-                        status=status or row["status"],
-                        priority=priority or row["priority"],
-                        sort_order=row["sort_order"] if sort_order is None else sort_order,
-                        title=title.strip() if title is not None else row["title"],
-                        description=row["description"] if description is None else description,
-                        assigned_to=assigned_to or row["assigned_to"],
-                    )
-            except asyncpg.UniqueViolationError:
-                existing = await store.open_for_link(row["linked_type"], row["linked_id"])
-                raise Conflict(
-                    f"todo {existing['id'] if existing else '?'} is open for {row['linked_type']} {row['linked_id']}; "
-                    "a second one cannot be reopened"
-                ) from None
-            await announce(conn, [uris.TODOS, uris.todo(str(todo_id))])
-        return todo_of(row)
-
-    async def get(self, todo_id: UUID) -> Todo:
-        """Raises: NotFound."""
-        async with self.db.read() as conn:
-            row = await TodoStore(conn).get(todo_id)
-        if row is None:
-            raise NotFound(f"no todo {todo_id}; list_todos shows the queue")
-        return todo_of(row)
-
-    async def queue(
-        self,
-        *,
-        status: str = "open",
-        priority: str | None = None,
-        assigned_to: str | None = None,
-        limit: int = 20,
-        cursor: str | None = None,
-    ) -> TodoPage:
-        """Most urgent first. Raises: InvalidArgument (a cursor from elsewhere)."""
-        after = _decode_cursor(cursor) if cursor else None
-        async with self.db.read() as conn:
-            rows = await TodoStore(conn).queue(STATUS_FILTERS[status], priority, assigned_to, after, limit + 1)
-        items = rows[:limit]
-        return TodoPage(
-            items=[summary_of(r) for r in items],
-            next_cursor=_encode_cursor(items[-1]) if len(rows) > limit else None,
+@transactional
+async def _insert(
+    work: Work, title: str, description: str | None, priority: str, environment: str | None, linked_type: str | None,
+    linked_id: str | None, linked_url: str | None, assigned_to: str, created_by: str, sort_order: int | None,
+) -> Todo:
+    row = await work.todos.create(title, description, priority, environment, linked_type, linked_id, linked_url,
+                                  assigned_to, created_by, sort_order)
+    if row is None:
+        existing = await work.todos.open_for_link(linked_type, linked_id)
+        raise Conflict(
+            f"todo {existing['id'] if existing else '?'} is already open for {linked_type} {linked_id}; "
+            "update that one instead"
         )
+    await work.changes.announce([uris.TODOS, uris.todo(str(row["id"]))])
+    return todo_of(row)
 
-    async def full_queue(self, *, status: str = "active", limit: int = 200) -> list[Todo]:
-        async with self.db.read() as conn:
-            rows = await TodoStore(conn).queue(STATUS_FILTERS[status], None, None, None, limit)
-        return [todo_of(r) for r in rows]
+
+@transactional
+async def update(
+    work: Work,
+    todo_id: UUID,
+    *,
+    status: str | None = None,
+    sort_order: int | None = None,
+    priority: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    assigned_to: str | None = None,
+) -> Todo:
+    """Change what is given; completed_at is set on done/dismissed and cleared on reopening.
+
+    Raises:
+        NotFound, InvalidTransition, Conflict (reopening while another open todo links the same object).
+    """
+    row = await work.todos.get(todo_id, for_update=True)
+    if row is None:
+        raise NotFound(f"no todo {todo_id}; list_todos shows the queue")
+    if status is not None:
+        try:
+            check_transition(row["status"], status)
+        except ValueError as exc:
+            raise InvalidTransition(f"todo {todo_id} {exc}") from None
+    updated = await work.todos.update(
+        todo_id,
+        status=status or row["status"],
+        priority=priority or row["priority"],
+        sort_order=row["sort_order"] if sort_order is None else sort_order,
+        title=title.strip() if title is not None else row["title"],
+        description=row["description"] if description is None else description,
+        assigned_to=assigned_to or row["assigned_to"],
+    )
+    if updated is None:
+        existing = await work.todos.open_for_link(row["linked_type"], row["linked_id"])
+        raise Conflict(
+            f"todo {existing['id'] if existing else '?'} is open for {row['linked_type']} {row['linked_id']}; "
+            "a second one cannot be reopened"
+        )
+    await work.changes.announce([uris.TODOS, uris.todo(str(todo_id))])
+    return todo_of(updated)
+
+
+@read_only
+async def get(work: Work, todo_id: UUID) -> Todo:
+    """Raises: NotFound."""
+    row = await work.todos.get(todo_id)
+    if row is None:
+        raise NotFound(f"no todo {todo_id}; list_todos shows the queue")
+    return todo_of(row)
+
+
+async def queue(
+    services: BusServices,
+    *,
+    status: str = "open",
+    priority: str | None = None,
+    assigned_to: str | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> TodoPage:
+    """Most urgent first. Raises: InvalidArgument (a cursor from elsewhere)."""
+    after = _decode_cursor(cursor) if cursor else None
+    return await _queue_page(services, STATUS_FILTERS[status], priority, assigned_to, after, limit)
+
+
+@read_only
+async def _queue_page(
+    work: Work, statuses: tuple[str, ...], priority: str | None, assigned_to: str | None,
+    after: tuple[int, int, datetime, UUID] | None, limit: int,
+) -> TodoPage:
+    rows = await work.todos.queue(statuses, priority, assigned_to, after, limit + 1)
+    items = rows[:limit]
+    return TodoPage(
+        items=[summary_of(r) for r in items],
+        next_cursor=_encode_cursor(items[-1]) if len(rows) > limit else None,
+    )
+
+
+@read_only
+async def full_queue(work: Work, *, status: str = "active", limit: int = 200) -> list[Todo]:
+    """The whole queue (every field), most urgent first."""
+    rows = await work.todos.queue(STATUS_FILTERS[status], None, None, None, limit)
+    return [todo_of(r) for r in rows]

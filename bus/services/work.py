@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from pydantic import BaseModel
 
 from bus.domain.leases import Lease
-from bus.errors import NotFound
-from bus.odm_client import OdmUnavailable, open_odm
-from bus.settings import BusSettings
-from bus.store.db import Database
-from bus.store.leases import LeaseStore
-from bus.store.messages import MessageStore
+from bus.errors import NotFound, Unavailable
+from bus.services._work import BusServices, Work, read_only
+from bus.store.messages import InboxPage
 
-__all__ = ["ClaimedTask", "MyWork", "UnreadMessage", "WorkService"]
+__all__ = ["ClaimedTask", "MyWork", "UnreadMessage", "my_work"]
 
 _SHOWN_MESSAGES = 10
 
@@ -56,40 +54,37 @@ def _task(item: dict[str, Any]) -> ClaimedTask:
     )
 
 
-class WorkService:
-    def __init__(self, db: Database, settings: BusSettings, odm_url: str | None) -> None:
-        self.db = db
-        self.settings = settings
-        self.odm_url = odm_url
+async def my_work(services: BusServices, agent_id: str) -> MyWork:
+    """The agent's claimed ODM tasks (through the ODM API), unread messages and held leases.
 
-    async def my_work(self, agent_id: str) -> MyWork:
-        """The agent's claimed ODM tasks (through the ODM API), unread messages and held leases.
+    An unreachable ODM does not fail the call: ``odm_available`` is false and says why.
+    Raises: NotFound (an unregistered agent).
+    """
+    page, leases = await _bus_part(services, agent_id)
+    tasks, available, reason = [], True, None
+    try:
+        async with services.odm.session() as odm:
+            tasks = [_task(item) for item in await odm.feed("tasks", claimed_by=agent_id)]
+    except Unavailable as exc:
+        available, reason = False, str(exc)
+    return MyWork(
+        agent_id=agent_id,
+        tasks=tasks,
+        odm_available=available,
+        odm_reason=reason,
+        unread_messages=page.unread_total,
+        messages=[UnreadMessage(**{k: r[k] for k in UnreadMessage.model_fields}) for r in page.rows],
+        leases=[Lease(**{k: r[k] for k in Lease.model_fields}) for r in leases],
+    )
 
-        An unreachable ODM does not fail the call: ``odm_available`` is false and says why.
-        Raises: NotFound (an unregistered agent).
-        """
-        async with self.db.read() as conn:
-            page = await MessageStore(conn).inbox(
-                agent_id, overdue_after_s=self.settings.ack_overdue_after_s, unread_only=True, since=None,
-                after_id=None, limit=_SHOWN_MESSAGES, mark_read=False,
-            )
-            if page is None:
-                raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
-            leases = await LeaseStore(conn).held_by(agent_id)
-        tasks, available, reason = [], True, None
-        try:
-            if self.odm_url is None:
-                raise OdmUnavailable("no ODM URL is configured (XIOPRO_ODM_URL)")
-            async with open_odm(self.odm_url, self.settings.odm_timeout_s) as odm:
-                tasks = [_task(item) for item in await odm.feed("tasks", claimed_by=agent_id)]
-        except OdmUnavailable as exc:
-            available, reason = False, str(exc)
-        return MyWork(
-            agent_id=agent_id,
-            tasks=tasks,
-            odm_available=available,
-            odm_reason=reason,
-            unread_messages=page.unread_total,
-            messages=[UnreadMessage(**{k: r[k] for k in UnreadMessage.model_fields}) for r in page.rows],
-            leases=[Lease(**{k: r[k] for k in Lease.model_fields}) for r in leases],
-        )
+
+@read_only
+async def _bus_part(work: Work, agent_id: str) -> tuple[InboxPage, list[asyncpg.Record]]:
+    """The agent's first unread messages (not marked read) and its leases, in one snapshot."""
+    page = await work.messages.inbox(
+        agent_id, overdue_after_s=work.settings.ack_overdue_after_s, unread_only=True, since=None,
+        after_id=None, limit=_SHOWN_MESSAGES, mark_read=False,
+    )
+    if page is None:
+        raise NotFound(f"agent {agent_id} is not registered; call register_agent first")
+    return page, await work.leases.held_by(agent_id)

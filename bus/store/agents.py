@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
@@ -70,7 +71,8 @@ class AgentStore:
     async def get(self, agent_id: str) -> asyncpg.Record | None:
         return await self.conn.fetchrow(f"SELECT {_COLUMNS} FROM agent_registry WHERE id = $1", agent_id)
 
-    async def list(self, *, role: str | None = None, after_id: str | None = None, limit: int = 200) -> list[asyncpg.Record]:
+    async def page(self, *, role: str | None = None, after_id: str | None = None, limit: int = 200) -> list[asyncpg.Record]:
+        """Agents by id, after ``after_id``."""
         return await self.conn.fetch(
             f"""
             SELECT {_COLUMNS} FROM agent_registry
@@ -93,5 +95,6 @@ class AgentStore:
     async def in_error(self) -> list[asyncpg.Record]:
         return await self.conn.fetch(f"SELECT {_COLUMNS} FROM agent_registry WHERE reported_status = 'error' ORDER BY id")
 
-    async def now(self):
+    async def now(self) -> datetime:
+        """The database's clock (liveness is judged against it, never against this host's)."""
         return await self.conn.fetchval("SELECT now()")

@@ -56,7 +56,7 @@ class AlertStore:
             alert_id, by, resolution,
         )
 
-    async def list(
+    async def page(
         self, statuses: list[str], severity: str | None, before_id: int | None, limit: int
     ) -> list[asyncpg.Record]:
         """Newest first."""

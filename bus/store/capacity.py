@@ -48,7 +48,8 @@ class CapacityStore:
     async def get(self, host_id: str) -> asyncpg.Record | None:
         return await self.conn.fetchrow(f"SELECT {_COLUMNS}, now() AS now FROM host_capacity WHERE host_id = $1", host_id)
 
-    async def list(self, after_id: str | None, limit: int) -> list[asyncpg.Record]:
+    async def page(self, after_id: str | None, limit: int) -> list[asyncpg.Record]:
+        """Hosts by id, after ``after_id``."""
         return await self.conn.fetch(
             f"SELECT {_COLUMNS}, now() AS now FROM host_capacity WHERE ($1::text IS NULL OR host_id > $1) "
             "ORDER BY host_id LIMIT $2",

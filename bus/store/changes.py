@@ -1,22 +1,19 @@
-"""Change notices over PostgreSQL LISTEN/NOTIFY: every write names the bus:// resources it changed.
+"""Change notices over PostgreSQL NOTIFY: every write names the bus:// resources it changed.
 
 A notice is sent inside the writing transaction, so PostgreSQL delivers it at commit (and never for
-a rolled-back write) to every process listening on the database, the writer included.
+a rolled-back write) to every process listening on the database, the writer included (the
+receiving side is ``bus.store.listener``). The channel is ``servers.kernel.channels.BUS_CHANGES``.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-import anyio
 import asyncpg
 
 from servers.kernel import channels
 
-__all__ = ["CHANNEL", "ChangeHub", "ChangeListener", "announce", "notify_sql"]
-
-log = logging.getLogger("xiopro.bus.changes")
+__all__ = ["CHANNEL", "ChangeStore", "notify_sql"]
 
 CHANNEL = channels.BUS_CHANGES
 
@@ -27,98 +24,14 @@ def notify_sql(uris: str) -> str:
     return f"SELECT pg_notify('{CHANNEL}', uri) FROM unnest({uris}) AS uri"
 
 
-async def announce(conn: asyncpg.Connection, uris: Iterable[str]) -> None:
-    """Queue a notice for each URI."""
-    unique = sorted(set(uris))
-    if unique:
-        await conn.execute(notify_sql("$1::text[]"), unique)
+class ChangeStore:
+    """The change notices of one use case, on its connection (delivered when its transaction commits)."""
 
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
 
-class ChangeListener:
-    """One dedicated LISTEN connection that hands every notice (a URI) to ``on_change``.
-
-    ``run`` keeps listening until cancelled, reconnecting after a lost connection; ``on_reconnect``
-    is called after a reconnection, because notices sent while disconnected are gone.
-    """
-
-    def __init__(
-        self,
-        dsn: str,
-        on_change: Callable[[str], None],
-        *,
-        on_reconnect: Callable[[], None] | None = None,
-        retry_s: float = 1.0,
-        keepalive_s: float = 30.0,
-    ) -> None:
-        self._dsn = dsn
-        self._on_change = on_change
-        self._on_reconnect = on_reconnect
-        self._retry_s = retry_s
-        self._keepalive_s = keepalive_s
-        self.listening = anyio.Event()
-
-    def _notice(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        try:
-            self._on_change(payload)
-        except Exception:  # one bad subscriber must not stop the listener
-            log.exception("change handler failed for %s", payload)
-
-    async def run(self) -> None:
-        first = True
-        while True:
-            lost = anyio.Event()
-            try:
-                conn = await asyncpg.connect(self._dsn, timeout=10)
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                log.warning("change listener cannot connect (%s); retrying", type(exc).__name__)
-                await anyio.sleep(self._retry_s)
-                continue
-            try:
-                conn.add_termination_listener(lambda _c: lost.set())
-                await conn.add_listener(CHANNEL, self._notice)
-                if not first and self._on_reconnect is not None:
-                    self._on_reconnect()
-                first = False
-                self.listening.set()
-                await self._watch(conn, lost)
-                log.warning("change listener lost its connection; reconnecting")
-            finally:
-                with anyio.CancelScope(shield=True):
-                    if not conn.is_closed():
-                        await conn.close(timeout=2)
-
-    async def _watch(self, conn: asyncpg.Connection, lost: anyio.Event) -> None:
-        """Return when the connection is gone; a periodic query notices a silently dead peer."""
-        while not lost.is_set():
-            with anyio.move_on_after(self._keepalive_s):
-                await lost.wait()
-            if lost.is_set():
-                return
-            try:
-                await conn.fetchval("SELECT 1", timeout=5)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-                return
-
-
-class ChangeHub:
-    """In-process fan-out of change notices to synchronous subscribers (the MCP push layer)."""
-
-    def __init__(self) -> None:
-        self._subscribers: dict[object, Callable[[str], None]] = {}
-
-    def subscribe(self, callback: Callable[[str], None]) -> Callable[[], None]:
-        """Register ``callback(uri)``; returns an idempotent unsubscribe."""
-        token = object()
-        self._subscribers[token] = callback
-
-        def unsubscribe() -> None:
-            self._subscribers.pop(token, None)
-
-        return unsubscribe
-
-    def dispatch(self, uri: str) -> None:
-        for callback in list(self._subscribers.values()):
-            try:
-                callback(uri)
-            except Exception:  # isolate subscribers from each other
-                log.exception("change subscriber failed for %s", uri)
+    async def announce(self, uris: Iterable[str]) -> None:
+        """Queue a notice for each URI (none: no statement)."""
+        unique = sorted(set(uris))
+        if unique:
+            await self.conn.execute(notify_sql("$1::text[]"), unique)

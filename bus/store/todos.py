@@ -31,9 +31,10 @@ class TodoStore:
     async def create(
         self, title: str, description: str | None, priority: str, environment: str | None, linked_type: str | None,
         linked_id: str | None, linked_url: str | None, assigned_to: str, created_by: str, sort_order: int | None,
-    ) -> asyncpg.Record:
-        """Raises asyncpg.UniqueViolationError when an open todo already links the same object."""
-        return await self.conn.fetchrow(
+    ) -> asyncpg.Record | None:
+        """The new todo, or None when an open todo already links the same object (the insert runs in a
+        savepoint, so the caller's transaction goes on)."""
+        return await self._unless_link_taken(
             f"""
             INSERT INTO user_todos (title, description, priority, environment, linked_type, linked_id, linked_url,
                                     assigned_to, created_by, sort_order)
@@ -43,6 +44,14 @@ class TodoStore:
             title, description, priority, environment, linked_type, linked_id, linked_url, assigned_to, created_by,
             sort_order,
         )
+
+    async def _unless_link_taken(self, query: str, *args: object) -> asyncpg.Record | None:
+        """``query``'s row, or None if it would give one object a second open todo."""
+        try:
+            async with self.conn.transaction():  # a savepoint: PostgreSQL aborts the whole transaction otherwise
+                return await self.conn.fetchrow(query, *args)
+        except asyncpg.UniqueViolationError:
+            return None
 
     async def create_for_conditions(self, rows: Sequence[ConditionRow], assigned_to: str) -> list[asyncpg.Record]:
         """One system todo per condition unless an open one links the same object (the unique index decides,
@@ -110,7 +119,7 @@ class TodoStore:
         lock = " FOR UPDATE" if for_update else ""
         return await self.conn.fetchrow(f"SELECT {_COLUMNS} FROM user_todos WHERE id = $1{lock}", todo_id)
 
-    async def open_for_link(self, linked_type: str, linked_id: str) -> asyncpg.Record | None:
+    async def open_for_link(self, linked_type: str | None, linked_id: str | None) -> asyncpg.Record | None:
         return await self.conn.fetchrow(
             f"SELECT {_COLUMNS} FROM user_todos WHERE linked_type = $1 AND linked_id = $2 "
             "AND status IN ('open', 'in_progress')",
@@ -120,9 +129,10 @@ class TodoStore:
     async def update(
         self, todo_id: UUID, *, status: str, priority: str, sort_order: int, title: str, description: str | None,
         assigned_to: str,
-    ) -> asyncpg.Record:
-        """Write the new values; completed_at follows the status (kept if it stays closed)."""
-        return await self.conn.fetchrow(
+    ) -> asyncpg.Record | None:
+        """Write the new values; completed_at follows the status (kept if it stays closed). None (nothing
+        written, the transaction goes on) when reopening would give the linked object a second open todo."""
+        return await self._unless_link_taken(
             f"""
             UPDATE user_todos SET
                 completed_at = CASE WHEN $2 IN ('done', 'dismissed') THEN coalesce(completed_at, now()) END,

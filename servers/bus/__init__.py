@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from bus.services.container import BusServices, open_services
+from bus.bootstrap import BusServices, open_services
 from bus.settings import BusSettings
 from servers.app import Runtime, ServerSpec, ToolRegistry
 from servers.bus import agents, alerts, capacity, events, leases, messages, ops, todos
@@ -30,7 +30,7 @@ def load_bus_settings() -> BusSettings:
     return load(BusSettings)
 
 
-def bus_services(settings: BusSettings | None = None):
+def bus_services(settings: BusSettings | None = None) -> Callable[[Runtime], AbstractAsyncContextManager[BusServices]]:
     """The ServerSpec ``services`` hook; ``settings`` defaults to the environment (read at start)."""
 
     @asynccontextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mcp.server.mcpserver import Context
 
-from bus.services.container import BusServices
+from bus.services import BusServices
 from servers.app import runtime_of
 
 __all__ = ["services"]

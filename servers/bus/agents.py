@@ -8,7 +8,8 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field, StringConstraints
 
 from bus.domain.agents import Agent, AgentStatus, ReportedStatus
-from bus.domain.names import AgentId, HostId, Role, Words
+from bus.domain.names import AgentId, HostId, NotBlank, Role
+from bus.services import agents
 from bus.services.agents import HeartbeatAnswer, Liveness
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -17,9 +18,9 @@ __all__ = ["AgentList", "heartbeat", "list_agents", "register_agent"]
 
 tools = ToolGroup()
 
-Capability = Words(64)
-WorkItem = Words(128)
-RegistrationName = Words(128)
+Capability = Annotated[str, StringConstraints(max_length=64), NotBlank]
+WorkItem = Annotated[str, StringConstraints(max_length=128), NotBlank]
+RegistrationName = Annotated[str, StringConstraints(max_length=128), NotBlank]
 
 
 @tools.tool(title="Register agent", read_only=False, destructive=False, idempotent=True, open_world=False)
@@ -33,7 +34,7 @@ async def register_agent(
 ) -> Liveness:
     """Register (or re-register) an agent: online from now on; heartbeat to stay so. Call at start-up.
     """
-    return await services(ctx).agents.register(agent_id, role, registration_name, host_id, capabilities)
+    return await agents.register(services(ctx), agent_id, role, registration_name, host_id, capabilities)
 
 
 @tools.tool(title="Heartbeat", read_only=False, destructive=False, idempotent=True, open_world=False)
@@ -50,7 +51,7 @@ async def heartbeat(
     status="error" (with a note) when you cannot work: a human gets a todo; status="offline" when you stop:
     your ODM claims go back to ready. Errors: [not_found].
     """
-    return await services(ctx).agents.heartbeat(agent_id, status, in_flight, note)
+    return await agents.heartbeat(services(ctx), agent_id, status, in_flight, note)
 
 
 class AgentSummary(BaseModel):
@@ -81,7 +82,7 @@ async def list_agents(
     items: list[AgentSummary] = []
     after = cursor
     while True:
-        page = await services(ctx).agents.list(role=role, after_id=after, limit=200)
+        page = await agents.list_agents(services(ctx), role=role, after_id=after, limit=200)
         for index, agent in enumerate(page):
             if status is None or agent.status == status:
                 items.append(_summary(agent))

@@ -8,7 +8,8 @@ from mcp.server.mcpserver import Context
 from pydantic import Field, StringConstraints
 
 from bus.domain.alerts import Alert, AlertSeverity
-from bus.domain.names import AgentId, Words
+from bus.domain.names import AgentId, NotBlank
+from bus.services import alerts
 from bus.services.alerts import AlertList, RaisedAlert
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -18,8 +19,8 @@ __all__ = ["acknowledge_alert", "list_alerts", "raise_alert", "resolve_alert"]
 tools = ToolGroup()
 
 AlertId = Annotated[int, Field(ge=1)]
-Short = Words(128)
-AlertTitle = Words(200)
+Short = Annotated[str, StringConstraints(max_length=128), NotBlank]
+AlertTitle = Annotated[str, StringConstraints(max_length=200), NotBlank]
 
 
 @tools.tool("alerts", title="Raise an alert", read_only=False, destructive=False, idempotent=False, open_world=False)
@@ -37,8 +38,8 @@ async def raise_alert(
 
     With a dedup_key, raising it again while unresolved counts an occurrence. Errors: [invalid_argument].
     """
-    return await services(ctx).alerts.raise_alert(
-        severity, title, raised_by, detail=detail, source=source, environment=environment, dedup_key=dedup_key
+    return await alerts.raise_alert(
+        services(ctx), severity, title, raised_by, detail=detail, source=source, environment=environment, dedup_key=dedup_key
     )
 
 
@@ -48,7 +49,7 @@ async def acknowledge_alert(ctx: Context, alert_id: AlertId, by: AgentId) -> Ale
 
     Errors: [not_found], [invalid_transition] (already resolved).
     """
-    return await services(ctx).alerts.acknowledge(alert_id, by)
+    return await alerts.acknowledge(services(ctx), alert_id, by)
 
 
 @tools.tool("alerts", title="Resolve an alert", read_only=False, destructive=False, idempotent=True, open_world=False)
@@ -62,7 +63,7 @@ async def resolve_alert(
 
     Errors: [not_found].
     """
-    return await services(ctx).alerts.resolve(alert_id, by, resolution)
+    return await alerts.resolve(services(ctx), alert_id, by, resolution)
 
 
 @tools.tool("alerts", title="List alerts", read_only=True, destructive=False, idempotent=True, open_world=False)
@@ -77,4 +78,4 @@ async def list_alerts(
 
     Errors: [invalid_argument].
     """
-    return await services(ctx).alerts.list(status=status, severity=severity, limit=limit, cursor=cursor)
+    return await alerts.list_alerts(services(ctx), status=status, severity=severity, limit=limit, cursor=cursor)

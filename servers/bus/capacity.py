@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import Context
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from bus.domain.capacity import HostStatus, SpawnDecision
-from bus.domain.names import HostId, Words
+from bus.domain.names import HostId, NotBlank
+from bus.services import capacity
 from bus.services.capacity import HostList
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -18,7 +19,7 @@ __all__ = ["can_spawn", "list_hosts", "report_host_capacity"]
 tools = ToolGroup()
 
 Gigabytes = Annotated[float, Field(ge=0)]
-Service = Words(64)
+Service = Annotated[str, StringConstraints(max_length=64), NotBlank]
 
 
 @tools.tool(title="Report host capacity", read_only=False, destructive=False, idempotent=True, open_world=False)
@@ -38,8 +39,8 @@ async def report_host_capacity(
 
     reserved_ram_gb stays free for the OS. Report every few minutes.
     """
-    return await services(ctx).capacity.report(
-        host_id, ram_gb=ram_gb, available_ram_gb=available_ram_gb, ram_per_agent_gb=ram_per_agent_gb,
+    return await capacity.report(
+        services(ctx), host_id, ram_gb=ram_gb, available_ram_gb=available_ram_gb, ram_per_agent_gb=ram_per_agent_gb,
         active_agents=active_agents, reserved_ram_gb=reserved_ram_gb, max_concurrent_agents=max_concurrent_agents,
         active_services=active_services, status=status,
     )
@@ -51,7 +52,7 @@ async def can_spawn(ctx: Context, host_id: HostId) -> SpawnDecision:
 
     Orchestrators call this before spawning. Errors: [not_found] (the host never reported).
     """
-    return await services(ctx).capacity.can_spawn(host_id)
+    return await capacity.can_spawn(services(ctx), host_id)
 
 
 @tools.tool("ops", title="List hosts", read_only=True, destructive=False, idempotent=True, open_world=False)
@@ -62,4 +63,4 @@ async def list_hosts(
 
     Errors: [invalid_argument].
     """
-    return await services(ctx).capacity.hosts(limit=limit, cursor=cursor)
+    return await capacity.hosts(services(ctx), limit=limit, cursor=cursor)

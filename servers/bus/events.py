@@ -9,6 +9,7 @@ from pydantic import Field
 
 from bus.domain.events import EventPage, PublishedEvent, Severity
 from bus.domain.names import AgentId, Topic
+from bus.services import events
 from servers.app import ToolGroup
 from servers.bus._context import services
 
@@ -29,7 +30,7 @@ async def publish_event(
 ) -> PublishedEvent:
     """Append an event (payload up to 64 KB) to the log; subscribers of bus://events/{topic} get a push.
     """
-    return await services(ctx).events.publish(topic, payload, severity=severity, source=source)
+    return await events.publish(services(ctx), topic, payload, severity=severity, source=source)
 
 
 @tools.tool("events", title="Read events", read_only=True, destructive=False, idempotent=True, open_world=False)
@@ -45,6 +46,6 @@ async def read_events(
 
     To follow the log, pass the last id you saw as after_id. Errors: [invalid_argument].
     """
-    return await services(ctx).events.read(
-        topic=topic, after_id=after_id, up_to_id=up_to_id, min_severity=min_severity, limit=limit
+    return await events.read(
+        services(ctx), topic=topic, after_id=after_id, up_to_id=up_to_id, min_severity=min_severity, limit=limit
     )

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from bus.domain.leases import Lease, LeaseGrant, LeaseRelease
 from bus.domain.names import AgentId, LeaseName
+from bus.services import leases
 from servers.app import ToolGroup
 from servers.bus._context import services
 
@@ -27,7 +28,7 @@ async def acquire_lease(
     """Take a named lease, or renew yours (same token). Tokens grow with every grant: pass yours to
     what the lease guards. Lease "go" elects the system master. Errors: [lease_held] (names holder, expiry).
     """
-    return await services(ctx).leases.acquire(name, holder, float(ttl_seconds))
+    return await leases.acquire(services(ctx), name, holder, float(ttl_seconds))
 
 
 @tools.tool(title="Release lease", read_only=False, destructive=False, idempotent=True, open_world=False)
@@ -41,7 +42,7 @@ async def release_lease(
 
     Errors: [conflict] (stale token), [lease_held] (someone else has it), [not_found].
     """
-    return await services(ctx).leases.release(name, holder, token)
+    return await leases.release(services(ctx), name, holder, token)
 
 
 @tools.tool("ops", title="Read a lease", read_only=True, destructive=False, idempotent=True, open_world=False)
@@ -50,4 +51,4 @@ async def get_lease(ctx: Context, name: LeaseName) -> Lease:
 
     Errors: [not_found].
     """
-    return await services(ctx).leases.get(name)
+    return await leases.get(services(ctx), name)

@@ -9,7 +9,8 @@ from mcp.server.mcpserver import Context
 from pydantic import Field, StringConstraints
 
 from bus.domain.messages import AckResult, Address, Importance, Inbox, Message, SentMessage
-from bus.domain.names import AgentId, Words
+from bus.domain.names import AgentId, NotBlank
+from bus.services import messages
 from bus.services.messages import OverdueAcks, Thread
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -20,8 +21,8 @@ tools = ToolGroup()
 
 MessageId = Annotated[int, Field(ge=1)]
 Limit = Annotated[int, Field(ge=1, le=200)]
-Cursor = Words(200)
-Subject = Words(200)
+Cursor = Annotated[str, StringConstraints(max_length=200), NotBlank]
+Subject = Annotated[str, StringConstraints(max_length=200), NotBlank]
 
 
 @tools.tool(title="Send message", read_only=False, destructive=False, idempotent=False, open_world=False)
@@ -39,8 +40,8 @@ async def send_message(
 
     Subscribers of bus://inbox/{id} get a push. Errors: [not_found] (sender, recipient, role or thread).
     """
-    return await services(ctx).messages.send(
-        from_agent, to, subject, body, thread_id=thread_id, importance=importance, ack_required=ack_required
+    return await messages.send(
+        services(ctx), from_agent, to, subject, body, thread_id=thread_id, importance=importance, ack_required=ack_required
     )
 
 
@@ -57,8 +58,8 @@ async def fetch_inbox(
 
     Errors: [not_found] (register first).
     """
-    return await services(ctx).messages.fetch_inbox(
-        agent_id, since=since, unread_only=unread_only, limit=limit, cursor=cursor
+    return await messages.fetch_inbox(
+        services(ctx), agent_id, since=since, unread_only=unread_only, limit=limit, cursor=cursor
     )
 
 
@@ -70,7 +71,7 @@ async def ack_message(
 ) -> AckResult:
     """Acknowledge messages you handled, all or nothing. Errors: [not_found] (an id not delivered to you).
     """
-    return await services(ctx).messages.ack(agent_id, message_ids)
+    return await messages.ack(services(ctx), agent_id, message_ids)
 
 
 @tools.tool("messages", title="Read a thread", read_only=True, destructive=False, idempotent=True, open_world=False)
@@ -79,7 +80,7 @@ async def read_thread(ctx: Context, thread_id: MessageId, limit: Limit = 20, cur
 
     Errors: [not_found], [invalid_argument].
     """
-    return await services(ctx).messages.thread(thread_id, limit=limit, cursor=cursor)
+    return await messages.thread(services(ctx), thread_id, limit=limit, cursor=cursor)
 
 
 @tools.tool("messages", title="Read a message", read_only=True, destructive=False, idempotent=True, open_world=False)
@@ -88,7 +89,7 @@ async def get_message(ctx: Context, message_id: MessageId) -> Message:
 
     Errors: [not_found].
     """
-    return await services(ctx).messages.get(message_id)
+    return await messages.get(services(ctx), message_id)
 
 
 @tools.tool("messages", title="Overdue acknowledgements", read_only=True, destructive=False, idempotent=True, open_world=False)
@@ -103,4 +104,4 @@ async def overdue_acks(
 
     Errors: [invalid_argument].
     """
-    return await services(ctx).messages.overdue(from_agent=from_agent, to_agent=to_agent, limit=limit, cursor=cursor)
+    return await messages.overdue(services(ctx), from_agent=from_agent, to_agent=to_agent, limit=limit, cursor=cursor)

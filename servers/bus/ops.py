@@ -5,7 +5,8 @@ from __future__ import annotations
 from mcp.server.mcpserver import Context
 
 from bus.domain.names import AgentId
-from bus.scanner.scanner import ScanReport
+from bus.domain.scans import ScanReport
+from bus.services import scanner, work
 from bus.services.work import MyWork
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -22,7 +23,7 @@ async def my_work(ctx: Context, agent_id: AgentId) -> MyWork:
     If the ODM cannot be reached the Bus parts still come back, with odm_available false and the reason.
     Errors: [not_found] (register first).
     """
-    return await services(ctx).work.my_work(agent_id)
+    return await work.my_work(services(ctx), agent_id)
 
 
 @tools.tool("ops", title="Scan now", read_only=False, destructive=False, idempotent=True, open_world=True)
@@ -32,4 +33,4 @@ async def scan_now(ctx: Context, force: bool = False) -> ScanReport:
     Without force only the scan leader scans (ran=false names it); force scans here regardless (safe:
     the database keeps one open todo per object). Sources that cannot be read are reported, never dismissed.
     """
-    return await services(ctx).scanner.scan_once(force=force)
+    return await scanner.scan_once(services(ctx), force=force)

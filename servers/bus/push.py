@@ -1,21 +1,22 @@
 """Push across processes: MCP resource-updated notices driven by PostgreSQL LISTEN/NOTIFY.
 
-Both protocol eras are served from the same database notices (``bus.store.changes``):
+Both protocol eras are served from the same database change notices (``bus.store.changes`` and ``bus.store.listener``):
 
 * 2026-07-28 ``subscriptions/listen``: ``PgSubscriptionBus`` is the server's ``SubscriptionBus``;
   the SDK's ListenHandler subscribes to it and filters by URI per stream. ``publish`` (what
   ``ctx.notify_resource_updated`` calls) sends a NOTIFY, so every process sees it.
 * legacy ``resources/subscribe``: MCPServer has no handler for it, so ``install_legacy_subscribe``
-  registers one on the low-level server; subscribed sessions are kept in ``services.push`` and get
-  ``notifications/resources/updated`` on their standalone channel. The connection (reached through
-  the session's private ``_connection``, the only per-connection key the SDK offers) drops its
-  subscriptions when it closes.
+  registers one (``servers.app._sdk.add_request_handler``); subscribed sessions are kept in
+  ``services.push`` and get ``notifications/resources/updated`` on their standalone channel. The
+  connection (``servers.app._sdk.connection_of``, the only per-connection key the SDK offers) drops
+  its subscriptions when it closes.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
@@ -23,8 +24,9 @@ from mcp.shared.exceptions import MCPError
 from mcp.shared.subscriptions import ResourceUpdated, ServerEvent
 from mcp_types import INVALID_PARAMS, EmptyResult, SubscribeRequestParams, UnsubscribeRequestParams
 
-from bus.services.container import BusServices
-from bus.store.changes import announce
+from bus.services import BusServices, push
+from servers.app import Runtime
+from servers.app._sdk import add_request_handler, connection_of
 
 __all__ = ["PgSubscriptionBus", "install_legacy_subscribe"]
 
@@ -41,8 +43,7 @@ class PgSubscriptionBus:
 
     async def publish(self, event: ServerEvent) -> None:
         if isinstance(event, ResourceUpdated):
-            async with self._services.db.transaction() as conn:
-                await announce(conn, [event.uri])
+            await push.announce(self._services, [event.uri])
         else:  # list-changed events concern this process's own tool/prompt/resource lists
             self._fan_out(event)
 
@@ -72,27 +73,29 @@ def _check_uri(uri: str) -> str:
     return uri
 
 
+def _services(ctx: ServerRequestContext) -> BusServices:
+    return cast(Runtime, ctx.lifespan_context).services
+
+
 def install_legacy_subscribe(server: MCPServer) -> None:
     """Serve ``resources/subscribe`` and ``resources/unsubscribe`` (protocol versions before 2026-07-28)."""
 
     async def subscribe(ctx: ServerRequestContext, params: SubscribeRequestParams) -> EmptyResult:
         uri = _check_uri(params.uri)
-        push = ctx.lifespan_context.services.push
+        subscribers = _services(ctx).push
         session = ctx.session
-        connection = getattr(session, "_connection", session)
-        push.add(uri, connection, session.send_resource_updated)
+        connection = connection_of(session)
+        subscribers.add(uri, connection, session.send_resource_updated)
         exit_stack = getattr(connection, "exit_stack", None)
         if exit_stack is not None and not connection.state.get("xiopro_bus_push"):
             connection.state["xiopro_bus_push"] = True
-            exit_stack.callback(push.remove_all, connection)
+            exit_stack.callback(subscribers.remove_all, connection)
         return EmptyResult()
 
     async def unsubscribe(ctx: ServerRequestContext, params: UnsubscribeRequestParams) -> EmptyResult:
         uri = _check_uri(params.uri)
-        session = ctx.session
-        ctx.lifespan_context.services.push.remove(uri, getattr(session, "_connection", session))
+        _services(ctx).push.remove(uri, connection_of(ctx.session))
         return EmptyResult()
 
-    lowlevel = server._lowlevel_server
-    lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
-    lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
+    add_request_handler(server, "resources/subscribe", SubscribeRequestParams, subscribe)
+    add_request_handler(server, "resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)

@@ -11,12 +11,14 @@ from uuid import UUID
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from bus.errors import NotFound, SuiteError
-from bus.services.container import BusServices
+from bus.domain.leases import GO_LEASE
+from bus.errors import NotFound
+from bus.services import BusServices, agents, alerts, events, leases, messages, todos
 from servers.app import SuiteServer
 from servers.app.prompts import install_prompt
 from servers.bus._context import services
 from servers.bus.push import install_legacy_subscribe
+from servers.kernel.errors import describe_exception
 
 __all__ = ["register", "resource_errors"]
 
@@ -24,16 +26,16 @@ _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
 
 
 def resource_errors(fn: _F) -> _F:
-    """Turn Bus errors into ``[code] message`` resource errors (not_found as the -32602 variant)."""
+    """Turn any failure into a ``[code] message`` resource error (``describe_exception``; not_found as the
+    -32602 variant): coded errors as they are, anything else without its details."""
 
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return await fn(*args, **kwargs)
-        except NotFound as exc:
-            raise ResourceNotFoundError(f"[{exc.code}] {exc}") from None
-        except SuiteError as exc:
-            raise ResourceError(f"[{exc.code}] {exc}") from None
+        except Exception as exc:
+            text = describe_exception(exc, action=f"resource {fn.__name__}")
+            raise (ResourceNotFoundError(text) if isinstance(exc, NotFound) else ResourceError(text)) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -51,12 +53,12 @@ def register(server: SuiteServer) -> None:
     @server.resource("bus://agents", name="agents", title="Registered agents", mime_type="application/json",
                      description="Every registered agent with its liveness (online, stale, offline, error) and the go holder.")
     @resource_errors
-    async def agents() -> dict:
+    async def agent_list() -> dict[str, Any]:
         svc = static_services(server)
         everyone = []
         after = None
         while True:
-            page = await svc.agents.list(after_id=after, limit=200)
+            page = await agents.list_agents(svc, after_id=after, limit=200)
             everyone.extend(page)
             if len(page) < 200:
                 break
@@ -67,75 +69,75 @@ def register(server: SuiteServer) -> None:
     @server.resource("bus://agents/{agent_id}", name="agent", title="One agent", mime_type="application/json",
                      description="One registered agent: role, host, capabilities, liveness, in-flight work.")
     @resource_errors
-    async def agent(ctx: Context, agent_id: str) -> dict:
-        return (await services(ctx).agents.get(agent_id)).model_dump(mode="json")
+    async def agent(ctx: Context, agent_id: str) -> dict[str, Any]:
+        return (await agents.get(services(ctx), agent_id)).model_dump(mode="json")
 
     @server.resource("bus://leases/{name}", name="lease", title="A named lease", mime_type="application/json",
                      description="Holder, fencing token and expiry of a named lease (go: the system master).")
     @resource_errors
-    async def lease(ctx: Context, name: str) -> dict:
-        return (await services(ctx).leases.get(name)).model_dump(mode="json")
+    async def lease(ctx: Context, name: str) -> dict[str, Any]:
+        return (await leases.get(services(ctx), name)).model_dump(mode="json")
 
     @server.resource("bus://inbox/{agent_id}", name="inbox", title="An agent's inbox", mime_type="application/json",
                      description="Unacknowledged messages of one agent, oldest first (first 50); subscribe for a push "
                                  "when a message arrives. Reading it marks nothing read.")
     @resource_errors
-    async def inbox(ctx: Context, agent_id: str) -> dict:
-        page = await services(ctx).messages.fetch_inbox(agent_id, limit=50, mark_read=False)
+    async def inbox(ctx: Context, agent_id: str) -> dict[str, Any]:
+        page = await messages.fetch_inbox(services(ctx), agent_id, limit=50, mark_read=False)
         return page.model_dump(mode="json")
 
     @server.resource("bus://messages/{message_id}", name="message", title="One message", mime_type="application/json",
                      description="One message in full (fetch_inbox cuts long bodies), with per-recipient receipts.")
     @resource_errors
-    async def message(ctx: Context, message_id: str) -> dict:
+    async def message(ctx: Context, message_id: str) -> dict[str, Any]:
         if not message_id.isdigit():
             raise NotFound(f"no message {message_id}; message ids are numbers")
-        return (await services(ctx).messages.get(int(message_id))).model_dump(mode="json")
+        return (await messages.get(services(ctx), int(message_id))).model_dump(mode="json")
 
     @server.resource("bus://events/{topic}", name="events", title="Latest events of a topic", mime_type="application/json",
                      description="The latest 50 events of a topic, oldest first; subscribe for a push on each new one.")
     @resource_errors
-    async def events(ctx: Context, topic: str) -> dict:
-        latest = await services(ctx).events.latest(topic)
+    async def event_topic(ctx: Context, topic: str) -> dict[str, Any]:
+        latest = await events.latest(services(ctx), topic)
         return {"topic": topic, "items": [e.model_dump(mode="json") for e in latest]}
 
     @server.resource("bus://alerts", name="alerts", title="Open alerts", mime_type="application/json",
                      description="Active and acknowledged alerts, newest first (first 200).")
     @resource_errors
-    async def alerts() -> dict:
-        page = await static_services(server).alerts.list(status="open", limit=200)
+    async def alert_list() -> dict[str, Any]:
+        page = await alerts.list_alerts(static_services(server), status="open", limit=200)
         return page.model_dump(mode="json")
 
     @server.resource("bus://alerts/{alert_id}", name="alert", title="One alert", mime_type="application/json",
                      description="One alert with its lifecycle (raised, acknowledged, resolved).")
     @resource_errors
-    async def alert(ctx: Context, alert_id: str) -> dict:
+    async def alert(ctx: Context, alert_id: str) -> dict[str, Any]:
         if not alert_id.isdigit():
             raise NotFound(f"no alert {alert_id}; alert ids are numbers")
-        return (await services(ctx).alerts.get(int(alert_id))).model_dump(mode="json")
+        return (await alerts.get(services(ctx), int(alert_id))).model_dump(mode="json")
 
     @server.resource("bus://todos", name="todos", title="The attention queue", mime_type="application/json",
                      description="Open and in-progress todos for humans, most urgent first (first 200), every field.")
     @resource_errors
-    async def todos() -> dict:
-        queue = await static_services(server).todos.full_queue(status="active", limit=200)
+    async def todo_queue() -> dict[str, Any]:
+        queue = await todos.full_queue(static_services(server), status="active", limit=200)
         return {"items": [t.model_dump(mode="json") for t in queue]}
 
     @server.resource("bus://todos/{todo_id}", name="todo", title="One todo", mime_type="application/json",
                      description="One attention-queue todo with every field of spec 4.14.")
     @resource_errors
-    async def todo(ctx: Context, todo_id: str) -> dict:
+    async def todo(ctx: Context, todo_id: str) -> dict[str, Any]:
         try:
             key = UUID(todo_id)
         except ValueError:
             raise NotFound(f"no todo {todo_id}; todo ids are UUIDs from list_todos") from None
-        return (await services(ctx).todos.get(key)).model_dump(mode="json")
+        return (await todos.get(services(ctx), key)).model_dump(mode="json")
 
 
 async def _attention_queue(ctx: Context, arguments: dict[str, str]) -> dict[str, str]:
     """The prompt's server-side values: the open queue as numbered lines, most urgent first."""
     assigned_to = (arguments.get("assigned_to") or "").strip()
-    queue = await services(ctx).todos.full_queue(status="active", limit=200)
+    queue = await todos.full_queue(services(ctx), status="active", limit=200)
     if assigned_to:
         queue = [t for t in queue if t.assigned_to == assigned_to]
     lines = []
@@ -157,9 +159,9 @@ async def _attention_queue(ctx: Context, arguments: dict[str, str]) -> dict[str,
     }
 
 
-async def _master(svc) -> str | None:
+async def _master(svc: BusServices) -> str | None:
     try:
-        go = await svc.leases.get("go")
+        go = await leases.get(svc, GO_LEASE)
     except NotFound:
         return None
     return go.holder if go.held else None

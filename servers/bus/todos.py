@@ -8,8 +8,9 @@ from uuid import UUID
 from mcp.server.mcpserver import Context
 from pydantic import Field, StringConstraints
 
-from bus.domain.names import Words
+from bus.domain.names import NotBlank
 from bus.domain.todos import LinkedType, Priority, Todo, TodoRef, TodoStatus
+from bus.services import todos
 from bus.services.todos import TodoPage
 from servers.app import ToolGroup
 from servers.bus._context import services
@@ -18,9 +19,9 @@ __all__ = ["create_todo", "list_todos", "update_todo"]
 
 tools = ToolGroup()
 
-Name = Words(64)
-Title = Words(300)
-LinkedId = Words(128)
+Name = Annotated[str, StringConstraints(max_length=64), NotBlank]
+Title = Annotated[str, StringConstraints(max_length=300), NotBlank]
+LinkedId = Annotated[str, StringConstraints(max_length=128), NotBlank]
 Text = Annotated[str, StringConstraints(max_length=8000)]
 SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
@@ -41,7 +42,7 @@ async def list_todos(
 
     Details: bus://todos/{id}.
     """
-    return await services(ctx).todos.queue(status=status, priority=priority, limit=limit, cursor=cursor)
+    return await todos.queue(services(ctx), status=status, priority=priority, limit=limit, cursor=cursor)
 
 
 @tools.tool(title="Update todo", read_only=False, destructive=False, idempotent=True, open_world=False)
@@ -59,8 +60,8 @@ async def update_todo(
 
     Errors: [not_found], [invalid_transition], [conflict].
     """
-    todo = await services(ctx).todos.update(
-        id, status=status, sort_order=sort_order, priority=priority, title=title, description=description,
+    todo = await todos.update(
+        services(ctx), id, status=status, sort_order=sort_order, priority=priority, title=title, description=description,
         assigned_to=assigned_to,
     )
     return _ref(todo)
@@ -84,8 +85,8 @@ async def create_todo(
 
     Errors: [conflict] (an open todo already links that object).
     """
-    todo = await services(ctx).todos.create(
-        title, created_by, description=description, priority=priority, environment=environment,
+    todo = await todos.create(
+        services(ctx), title, created_by, description=description, priority=priority, environment=environment,
         linked_type=linked_type, linked_id=linked_id, linked_url=linked_url, assigned_to=assigned_to,
         sort_order=sort_order,
     )

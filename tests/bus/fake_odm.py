@@ -19,6 +19,7 @@ import uvicorn
 from mcp.server import MCPServer
 
 from tests.support.net import free_port
+from tests.support.wait import wait_for
 
 __all__ = ["FakeOdm", "fake_odm"]
 
@@ -102,9 +103,7 @@ async def fake_odm(*feeds: str, odm: FakeOdm | None = None) -> AsyncIterator[Fak
     userver = _QuietUvicorn(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"))
     async with anyio.create_task_group() as tg:
         tg.start_soon(userver.serve)
-        with anyio.fail_after(10):
-            while not userver.started:
-                await anyio.sleep(0.01)
+        await wait_for(lambda: userver.started, what="the stand-in ODM to listen", within=10, every=0.01)
         odm.url = f"http://127.0.0.1:{port}/mcp"
         try:
             yield odm

@@ -19,17 +19,17 @@ async def test_two_holders_racing_for_go_100_times_never_both_hold_and_tokens_on
         }
         tokens: list[int] = []
         for round_no in range(100):
-            results = {}
+            results: dict = {}
 
-            async def race(holder: str) -> None:
-                results[holder] = await clients[holder].call_tool(
+            async def race(holder: str, into: dict) -> None:
+                into[holder] = await clients[holder].call_tool(
                     "acquire_lease", {"name": "go", "holder": holder, "ttl_seconds": 60}
                 )
 
             with anyio.fail_after(10):
                 async with anyio.create_task_group() as tg:
                     for holder in clients:
-                        tg.start_soon(race, holder)
+                        tg.start_soon(race, holder, results)
             winners = [h for h, r in results.items() if not r.is_error]
             assert len(winners) == 1, {h: text_of(r) for h, r in results.items()}
             winner, loser = winners[0], next(h for h in clients if h != winners[0])

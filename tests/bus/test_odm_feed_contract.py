@@ -1,12 +1,13 @@
 """The feed contract the Bus relies on, run on the real odm-mcp and on the stand-in the scanner tests use:
-same scenario, same answers through the Bus's own ODM client (bus.odm_client)."""
+same scenario, same answers through the Bus's own ODM client (bus.store.odm_gateway)."""
 
 from __future__ import annotations
 
 import pytest
 
-import bus.odm_client
-from bus.odm_client import OdmFeedMissing, open_odm
+import bus.store.odm_gateway
+from bus.errors import FeedUnsupported
+from bus.store.odm_gateway import open_odm
 from tests.bus.odm_side import odm_side
 
 SIDES = ("real", "fake")
@@ -31,7 +32,7 @@ async def test_feed_answers_the_scanner_and_my_work_queries_alike(side, suite_se
 
 @pytest.mark.parametrize("side", SIDES)
 async def test_feed_is_followed_to_its_last_page(side, suite_settings, monkeypatch):
-    monkeypatch.setattr(bus.odm_client, "PAGE_LIMIT", 1)
+    monkeypatch.setattr(bus.store.odm_gateway, "PAGE_LIMIT", 1)
     async with odm_side(side, suite_settings) as odm, open_odm(odm.url, 10) as session:
         every = await session.feed("tasks")
     assert [t["id"] for t in every] == ["1001.01", "1001.02", "1001.03", "1001.04"]
@@ -43,5 +44,5 @@ async def test_feeds_of_a_later_odm_issue_are_not_offered_yet(side, suite_settin
         assert session.offers("tasks")
         for feed in ("escalations", "budgets"):
             assert not session.offers(feed)
-            with pytest.raises(OdmFeedMissing, match=f"does not offer odm://feeds/{feed} yet"):
+            with pytest.raises(FeedUnsupported, match=f"does not offer odm://feeds/{feed} yet"):
                 await session.feed(feed)

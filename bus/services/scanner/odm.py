@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from bus.scanner.sources import Condition, ScanInputs
+from bus.domain.scans import Condition
+from bus.services.scanner.sources import ScanInputs, Source
 
 __all__ = ["BudgetSource", "EscalationSource", "PendingApprovalSource", "StaleTaskSource", "odm_sources"]
 
@@ -176,7 +177,7 @@ class BudgetSource:
         return {b: f"budget {b} is back under {self.warn_ratio:.0%} of plan" for b in linked_ids}
 
 
-def odm_sources(*, stale_task_after_s: float, budget_warn_ratio: float) -> list:
+def odm_sources(*, stale_task_after_s: float, budget_warn_ratio: float) -> list[Source]:
     return [
         StaleTaskSource(stale_task_after_s),
         PendingApprovalSource(),

@@ -1,15 +1,17 @@
 """The Bus's only way to ODM facts: an MCP client of the ODM server over streamable HTTP (never its database).
 
-Feeds are resource templates ``odm://feeds/<name>{?...}`` answering ``{"items": [...], "next_cursor": ...}``;
-``OdmSession.feed`` follows the cursor to the end. Every failure becomes ``OdmUnavailable`` (or
-``OdmFeedMissing`` when this ODM does not offer the feed), with a reason safe to show an operator.
+``OdmGateway`` is where the ODM is (``XIOPRO_ODM_URL``) and how long a read may take; ``session()``
+connects. Feeds are resource templates ``odm://feeds/<name>{?...}`` answering ``{"items": [...],
+"next_cursor": ...}``; ``OdmSession.feed`` follows the cursor to the end. Every failure becomes
+``bus.errors.Unavailable`` (``FeedUnsupported`` when this ODM does not offer the feed), with a reason
+safe to show an operator.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -17,21 +19,14 @@ import anyio
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp_types import TextResourceContents
 
-from bus.scanner.sources import SourceUnavailable, SourceUnsupported
+from bus.errors import FeedUnsupported, Unavailable
 
-__all__ = ["OdmFeedMissing", "OdmSession", "OdmUnavailable", "open_odm", "safe_url"]
+__all__ = ["OdmGateway", "OdmSession", "open_odm", "safe_url"]
 
 PAGE_LIMIT = 1000  # the feeds' maximum page
 MAX_PAGES = 1000  # a runaway cursor must not keep a scan forever
-
-
-class OdmUnavailable(SourceUnavailable):
-    pass
-
-
-class OdmFeedMissing(SourceUnsupported, OdmUnavailable):
-    pass
 
 
 def safe_url(url: str) -> str:
@@ -65,39 +60,42 @@ class OdmSession:
         return any(t == prefix or t.startswith(prefix + "{") for t in self.templates)
 
     async def read_json(self, uri: str) -> Any:
-        """Raises: OdmUnavailable."""
+        """Raises: Unavailable."""
         try:
             with anyio.fail_after(self._timeout_s):
                 result = await self._client.read_resource(uri)
-            return json.loads(result.contents[0].text)
+            content = result.contents[0]
+            if not isinstance(content, TextResourceContents):
+                raise TypeError("the resource is a blob, not JSON text")
+            return json.loads(content.text)
         except Exception as exc:
-            raise OdmUnavailable(f"reading {uri.split('?')[0]} from the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
+            raise Unavailable(f"reading {uri.split('?')[0]} from the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
 
     async def call_tool(self, tool: str, **arguments: Any) -> dict[str, Any]:
         """The structured answer of the ODM tool ``tool``.
 
         Raises:
-            OdmUnavailable: the call failed, timed out or answered an error (its ``[code] message`` kept).
+            Unavailable: the call failed, timed out or answered an error (its ``[code] message`` kept).
         """
         try:
             with anyio.fail_after(self._timeout_s):
                 result = await self._client.call_tool(tool, arguments)
         except Exception as exc:
-            raise OdmUnavailable(f"calling {tool} on the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
+            raise Unavailable(f"calling {tool} on the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
         if result.is_error:
             text = " ".join(getattr(c, "text", "") for c in result.content).strip()[:300]
-            raise OdmUnavailable(f"{tool} on the ODM at {safe_url(self.url)} answered: {text or 'an error'}")
+            raise Unavailable(f"{tool} on the ODM at {safe_url(self.url)} answered: {text or 'an error'}")
         return result.structured_content or {}
 
     async def feed(self, feed: str, **filters: str | int) -> list[dict[str, Any]]:
         """Every item of ``odm://feeds/<feed>`` matching ``filters`` (all pages).
 
         Raises:
-            OdmFeedMissing: this ODM does not offer the feed.
-            OdmUnavailable: a page could not be read.
+            FeedUnsupported: this ODM does not offer the feed.
+            Unavailable: a page could not be read.
         """
         if not self.offers(feed):
-            raise OdmFeedMissing(f"the ODM at {safe_url(self.url)} does not offer odm://feeds/{feed} yet")
+            raise FeedUnsupported(f"the ODM at {safe_url(self.url)} does not offer odm://feeds/{feed} yet")
         items: list[dict[str, Any]] = []
         cursor: str | None = None
         for _ in range(MAX_PAGES):
@@ -107,12 +105,12 @@ class OdmSession:
             uri = f"odm://feeds/{feed}?" + "&".join(f"{k}={quote(str(v), safe=',.:-_')}" for k, v in query.items())
             page = await self.read_json(uri)
             if not isinstance(page, dict) or not isinstance(page.get("items"), list):
-                raise OdmUnavailable(f"odm://feeds/{feed} answered without an items list")
+                raise Unavailable(f"odm://feeds/{feed} answered without an items list")
             items.extend(page["items"])
             cursor = page.get("next_cursor")
             if not cursor:
                 return items
-        raise OdmUnavailable(f"odm://feeds/{feed} did not end after {MAX_PAGES} pages")
+        raise Unavailable(f"odm://feeds/{feed} did not end after {MAX_PAGES} pages")
 
 
 @asynccontextmanager
@@ -120,7 +118,7 @@ async def open_odm(url: str, timeout_s: float) -> AsyncIterator[OdmSession]:
     """A session with the ODM server at ``url``; every network step is bounded by ``timeout_s``.
 
     Raises:
-        OdmUnavailable: the server cannot be reached or does not answer as an MCP server.
+        Unavailable: the server cannot be reached or does not answer as an MCP server.
     """
     async with httpx2.AsyncClient(timeout=httpx2.Timeout(timeout_s)) as http:
         transport = streamable_http_client(url, http_client=http, terminate_on_close=False)
@@ -131,8 +129,30 @@ async def open_odm(url: str, timeout_s: float) -> AsyncIterator[OdmSession]:
                 ready = True
                 yield OdmSession(client, url, frozenset(t.uri_template for t in listed.resource_templates), timeout_s)
         except Exception as exc:
-            if isinstance(inner := _innermost(exc), OdmUnavailable):
+            if isinstance(inner := _innermost(exc), Unavailable):
                 raise inner from None  # what a session call raised, out of the client's task groups
             if ready:
                 raise
-            raise OdmUnavailable(f"the ODM at {safe_url(url)} is unreachable ({_reason(exc)})") from None
+            raise Unavailable(f"the ODM at {safe_url(url)} is unreachable ({_reason(exc)})") from None
+
+
+class OdmGateway:
+    """The ODM server of this Bus: its URL (None when none is configured) and the time one read may take."""
+
+    def __init__(self, url: str | None, timeout_s: float) -> None:
+        self.url = url
+        self.timeout_s = timeout_s
+
+    @property
+    def configured(self) -> bool:
+        return self.url is not None
+
+    def session(self) -> AbstractAsyncContextManager[OdmSession]:
+        """A session with the ODM server (``open_odm``).
+
+        Raises:
+            Unavailable: no ODM URL is configured, or the server cannot be reached.
+        """
+        if self.url is None:
+            raise Unavailable("no ODM URL is configured (XIOPRO_ODM_URL)")
+        return open_odm(self.url, self.timeout_s)
