@@ -30,6 +30,7 @@ async def open_services(
     settings: BusSettings,
     *,
     odm_url: str | None = None,
+    odm_api_key: str | None = None,
     sources: Sequence[Source] | None = None,
 ) -> AsyncIterator[BusServices]:
     """The Bus services on ``pool``; ``dsn`` is used for the dedicated LISTEN connection.
@@ -41,7 +42,7 @@ async def open_services(
         services = BusServices(
             pool=pool,
             settings=settings,
-            odm=OdmGateway(odm_url, settings.odm_timeout_s),
+            odm=OdmGateway(odm_url, settings.odm_timeout_s, odm_api_key),
             changes=hub,
             background=tg,
             push=UriSubscriptions(hub, tg),

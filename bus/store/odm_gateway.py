@@ -114,13 +114,15 @@ class OdmSession:
 
 
 @asynccontextmanager
-async def open_odm(url: str, timeout_s: float) -> AsyncIterator[OdmSession]:
-    """A session with the ODM server at ``url``; every network step is bounded by ``timeout_s``.
+async def open_odm(url: str, timeout_s: float, api_key: str | None = None) -> AsyncIterator[OdmSession]:
+    """A session with the ODM server at ``url`` (presenting ``api_key`` as its bearer key, when the ODM serves
+    HTTP with keys); every network step is bounded by ``timeout_s``.
 
     Raises:
         Unavailable: the server cannot be reached or does not answer as an MCP server.
     """
-    async with httpx2.AsyncClient(timeout=httpx2.Timeout(timeout_s)) as http:
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(timeout_s), headers=headers) as http:
         transport = streamable_http_client(url, http_client=http, terminate_on_close=False)
         ready = False
         try:
@@ -133,15 +135,20 @@ async def open_odm(url: str, timeout_s: float) -> AsyncIterator[OdmSession]:
                 raise inner from None  # what a session call raised, out of the client's task groups
             if ready:
                 raise
+            status = getattr(getattr(_innermost(exc), "response", None), "status_code", None)
+            if status in (401, 403):
+                raise Unavailable(f"the ODM at {safe_url(url)} refused the Bus (HTTP {status}); set XIOPRO_ODM_API_KEY to a "
+                                  "key with scope execution (xeroctl keys create --name bus --scope execution)") from None
             raise Unavailable(f"the ODM at {safe_url(url)} is unreachable ({_reason(exc)})") from None
 
 
 class OdmGateway:
     """The ODM server of this Bus: its URL (None when none is configured) and the time one read may take."""
 
-    def __init__(self, url: str | None, timeout_s: float) -> None:
+    def __init__(self, url: str | None, timeout_s: float, api_key: str | None = None) -> None:
         self.url = url
         self.timeout_s = timeout_s
+        self._api_key = api_key  # never shown: not in messages, not in repr
 
     @property
     def configured(self) -> bool:
@@ -155,4 +162,4 @@ class OdmGateway:
         """
         if self.url is None:
             raise Unavailable("no ODM URL is configured (XIOPRO_ODM_URL)")
-        return open_odm(self.url, self.timeout_s)
+        return open_odm(self.url, self.timeout_s, self._api_key)

@@ -9,7 +9,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import odm.domain.models
+import odm.domain.models  # noqa: F401 - registers the table models on SQLModel.metadata
 
 # Autogenerate compares against these models; tests/odm/test_models.py keeps them equal to what
 # the migrations build.

@@ -40,6 +40,7 @@ def bus_services(settings: BusSettings | None = None) -> Callable[[Runtime], Abs
             runtime.target.dsn,
             settings if settings is not None else load_bus_settings(),
             odm_url=runtime.settings.odm_mcp_url(),
+            odm_api_key=key.get_secret_value() if (key := runtime.settings.odm_api_key) else None,
         ) as services:
             yield services
 
