@@ -10,9 +10,9 @@ import asyncpg
 from mcp import Client
 
 from bench._common import Figure, bench_database, print_report, server_process
-from bench._lean import LeanClient, process_cpu_seconds
+from tests.support.lean import LeanClient, process_cpu_seconds
 
-ERAS = ("2026-07-28", "legacy", "lean")  # lean = 2026-07-28 through the minimal client of bench/_lean.py
+ERAS = ("2026-07-28", "legacy", "lean")  # lean = 2026-07-28 through the minimal client of tests/support/lean.py
 
 
 def main(argv: list[str]) -> int:
@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
                         help="messages an agent sends before it fetches and acks its inbox (default: 1 and 10)")
     parser.add_argument("--era", choices=[*ERAS, "all"], default="all",
                         help="protocol era / client: 2026-07-28 and legacy through mcp.Client, lean = 2026-07-28 "
-                             "through a minimal client (bench/_lean.py); default all")
+                             "through a minimal client (tests/support/lean.py); default all")
     args = parser.parse_args(argv)
     anyio.run(_run, args.agents, args.messages, args.servers, ERAS if args.era == "all" else (args.era,), args.batch)
     return 0

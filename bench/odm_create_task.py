@@ -3,7 +3,7 @@
 The measurements are interleaved call by call (raw INSERT, the service function in-process, MCP
 `create_task`, MCP `health`) so that all see the same machine load; `health` shows what the MCP
 transport alone costs on this machine. MCP is measured with the SDK's `mcp.Client` in both protocol
-eras and with a minimal 2026-07-28 client (bench/_lean.py), which shows the server's share when
+eras and with a minimal 2026-07-28 client (tests/support/lean.py), which shows the server's share when
 the client's own CPU cost is kept small.
 """
 
@@ -17,12 +17,12 @@ import asyncpg
 from mcp import Client
 
 from bench._common import Figure, bench_database, print_report, server_process, summarize
-from bench._lean import LeanClient
 from odm.domain.commands import TaskCreate
 from odm.services import OdmServices
 from odm.services import tasks as task_service
 from odm.settings import OdmSettings
 from servers.runtime.database import Target, open_pool
+from tests.support.lean import LeanClient
 
 WARM_UP = 20
 ROW = {"title": "task", "objective": "make the thing work", "acceptance_criteria": ["it works"], "priority": "normal"}

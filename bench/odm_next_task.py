@@ -2,7 +2,7 @@
 
 Four layers, measured in the same run on the same kind of data: MCP over streamable HTTP (16 clients
 on one odm-mcp process: `mcp` through the SDK's mcp.Client, `mcp-lean` through the minimal client of
-bench/_lean.py, whose own CPU cost is small), the service function in-process (16 pooled connections, no MCP), and the raw
+tests/support/lean.py, whose own CPU cost is small), the service function in-process (16 pooled connections, no MCP), and the raw
 claim statement through asyncpg (the baseline). Each layer runs twice: *saturated* (16 claimers in a
 closed loop: the most claims per second; latency there is queueing, concurrency / throughput) and
 *paced* at the goal's rate (16 claimers together offering --rate claims/s; latency counted from the
@@ -21,13 +21,13 @@ import asyncpg
 from mcp import Client
 
 from bench._common import Figure, bench_database, percentile, print_report, server_process
-from bench._lean import LeanClient
 from odm.domain.commands import NextTask
 from odm.services import OdmServices
 from odm.services import claims as claim_service
 from odm.settings import OdmSettings
 from odm.store.claims import ClaimStore
 from servers.runtime.database import Target, open_pool, prepare_database
+from tests.support.lean import LeanClient
 
 TOTAL, READY, WORKERS = 100_000, 10_000, 16
 LAYERS = ("mcp", "mcp-lean", "service", "raw")

@@ -25,7 +25,13 @@ _OWN_BASETEMP = pytest.StashKey[str]()
 ERAS = ("legacy", "2026-07-28")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--long", action="store_true", help="fuzz with many more examples (tests/fuzz); XIOPRO_FUZZ_EXAMPLES sets how many")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--long", default=False) and not os.environ.get("XIOPRO_FUZZ_EXAMPLES"):
+        os.environ["XIOPRO_FUZZ_EXAMPLES"] = "200"
     """A private base temp dir per run: pytest's shared /tmp/pytest-of-<user> keeps only the last three
     runs and would delete a concurrent run's live embedded cluster from under it."""
     if not config.option.basetemp and not hasattr(config, "workerinput"):

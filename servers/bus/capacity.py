@@ -18,7 +18,8 @@ __all__ = ["can_spawn", "list_hosts", "report_host_capacity"]
 
 tools = ToolGroup()
 
-Gigabytes = Annotated[float, Field(ge=0)]
+Gigabytes = Annotated[float, Field(ge=0, le=1_000_000)]  # a petabyte of RAM is a typo, not a host
+AgentGigabytes = Annotated[float, Field(ge=0.01, le=1_000_000)]  # 10 MB per agent at least: slots stay countable
 Service = Annotated[str, StringConstraints(max_length=64), NotBlank]
 
 
@@ -26,9 +27,9 @@ Service = Annotated[str, StringConstraints(max_length=64), NotBlank]
 async def report_host_capacity(
     ctx: Context,
     host_id: HostId,
-    ram_gb: Annotated[float, Field(gt=0)],
+    ram_gb: Annotated[float, Field(gt=0, le=1_000_000)],
     available_ram_gb: Gigabytes,
-    ram_per_agent_gb: Annotated[float, Field(gt=0)],
+    ram_per_agent_gb: AgentGigabytes,
     active_agents: Annotated[int, Field(ge=0, le=100_000)],
     reserved_ram_gb: Gigabytes = 0.0,
     max_concurrent_agents: Annotated[int, Field(ge=0, le=100_000)] | None = None,

@@ -164,6 +164,9 @@ _UNAVAILABLE = (
     asyncpg.exceptions.InterfaceError,
     ConnectionError,
     TimeoutError,
+    FileNotFoundError,  # the server's Unix socket is gone while PostgreSQL restarts (the embedded cluster)
+    # a connection PostgreSQL terminated mid-statement (shutdown): asyncpg's protocol state is left broken
+    asyncpg.exceptions._base.InternalClientError,
 )
 
 

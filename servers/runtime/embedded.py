@@ -21,6 +21,7 @@ import shlex
 import stat
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,6 +121,19 @@ class EmbeddedCluster:
                 return False
             self._stop()
             return True
+
+    def restart(self, *, down_s: float = 0.0) -> None:
+        """Stop the postmaster (fast shutdown: sessions are cut) and start it again after ``down_s`` seconds;
+        the processes using the cluster stay registered. For fault-injection tests and benchmarks.
+
+        Raises:
+            StartupError: it would not stop or start.
+        """
+        with _held_lock, self._locked():
+            self._stop()
+            if down_s > 0:
+                time.sleep(down_s)
+            self._start()
 
     def status(self) -> EmbeddedStatus:
         with self._locked():

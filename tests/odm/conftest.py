@@ -37,4 +37,4 @@ async def odm_settings(pg: TestPostgres, odm_template: str, tmp_path: Path) -> S
     finally:
         await conn.close()
     return SuiteSettings(home=tmp_path / "home", odm_dsn=pg.dsn(name), bus_dsn=pg.dsn(pg.new_name("bus")),
-                         log_level="WARNING")
+                         log_level="WARNING", http_auth="none")

@@ -1,0 +1,1 @@
+"""Faults injected under load: nothing acknowledged is lost, nothing is stored twice."""

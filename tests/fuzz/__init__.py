@@ -1,0 +1,1 @@
+"""Schema-driven fuzzing of every MCP tool of every server."""
