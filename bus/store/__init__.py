@@ -18,6 +18,7 @@ from bus.store.changes import ChangeStore
 from bus.store.events import EventStore
 from bus.store.leases import LeaseStore
 from bus.store.messages import MessageStore
+from bus.store.names import NameStore
 from bus.store.todos import TodoStore
 
 __all__ = ["BusStores"]
@@ -56,6 +57,10 @@ class BusStores:
     @cached_property
     def todos(self) -> TodoStore:
         return TodoStore(self.conn)
+
+    @cached_property
+    def names(self) -> NameStore:
+        return NameStore(self.conn)
 
     @cached_property
     def changes(self) -> ChangeStore:

@@ -7,10 +7,10 @@ from typing import Any
 from odm.domain.lifecycles import LIFECYCLES
 from odm.domain.views import Page, SearchHit
 from odm.errors import InvalidArgument
-from odm.services._work import Work, need, transactional
+from odm.services._work import Work, need, read_only, transactional
 from odm.store import SEARCHABLE, decode_cursor, encode_cursor
 
-__all__ = ["SEARCHABLE", "ready_tasks", "search", "task_feed"]
+__all__ = ["SEARCHABLE", "ids_starting", "ready_tasks", "search", "task_feed"]
 
 FEED_MAX = 1000
 
@@ -78,3 +78,9 @@ async def ready_tasks(w: Work, project_id: str | None = None, limit: int = 200) 
     if project_id:
         need(await w.projects.get(project_id), "project", project_id)
     return [dict(r) for r in await w.feeds.ready(project_id, limit)]
+
+
+@read_only
+async def ids_starting(w: Work, kind: str, prefix: str, limit: int = 101) -> list[str]:
+    """Ids of projects, tickets, tasks, ideas or users beginning with ``prefix`` (argument completion)."""
+    return await w.search.ids_starting(kind, prefix, limit)

@@ -21,7 +21,17 @@ _SOURCES = {  # every branch names its columns: any of them may come first in th
 SEARCHABLE = tuple(_SOURCES)
 
 
+_ID_TABLES = {"project": "projects", "ticket": "tickets", "task": "tasks", "idea": "ideas", "user": "users"}
+
+
 class SearchStore(Store):
+    async def ids_starting(self, kind: str, prefix: str, limit: int) -> list[str]:
+        """Ids of ``kind`` beginning with ``prefix``, in order (what a client tab-completes)."""
+        table = _ID_TABLES[kind]
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = await self.conn.fetch(f"SELECT id FROM {table} WHERE id LIKE $1 ORDER BY id LIMIT $2", pattern, limit)
+        return [r["id"] for r in rows]
+
     async def search(self, query: str, kinds: list[str], offset: int, limit: int) -> list[asyncpg.Record]:
         union = "\nUNION ALL\n".join(f"SELECT {_SOURCES[k]}" for k in SEARCHABLE if k in kinds)
         return await self.conn.fetch(

@@ -73,7 +73,7 @@ class ToolDef:
         tool = Tool.from_function(shaped, name=self.name, title=self.title,
                                   description=inspect.cleandoc(fn.__doc__ or ""), annotations=self.annotations)
         if compact_schemas:
-            tool.parameters = compact(tool.parameters)
+            tool.parameters = compact(tool.parameters, inputs=True)
             if tool.fn_metadata.output_schema is not None:
                 tool.fn_metadata.output_schema = compact(tool.fn_metadata.output_schema)
         return tool

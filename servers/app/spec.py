@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -11,6 +11,7 @@ import asyncpg
 from mcp.server.mcpserver import Context
 from mcp.server.subscriptions import SubscriptionBus
 
+from servers.app.completions import Completer, CompletionKey
 from servers.app.registry import ToolRegistry
 from servers.runtime.database import Target, database_target, open_pool, prepare_database
 from servers.runtime.migrations import MigrationStatus
@@ -35,6 +36,8 @@ class ServerSpec:
     tools: ToolRegistry
     default_port: int
     register: Callable[[SuiteServer], None] | None = None  # resources and prompts
+    # argument completers of resource templates and prompts (completion/complete is served either way)
+    completions: Mapping[CompletionKey, Completer] = field(default_factory=dict)
     services: Callable[[Runtime], AbstractAsyncContextManager[Any]] | None = None
     # the MCP SubscriptionBus (push fan-out) of a server built on ``runtime``; None = in-process default
     subscriptions: Callable[[Runtime], SubscriptionBus] | None = None

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from bus.bootstrap import BusServices, open_services
 from bus.settings import BusSettings
 from servers.app import Runtime, ServerSpec, ToolRegistry
-from servers.bus import agents, alerts, capacity, events, leases, messages, ops, todos
+from servers.bus import agents, alerts, capacity, completions, events, leases, messages, ops, todos
 from servers.bus.push import PgSubscriptionBus
 from servers.bus.resources import register
 from servers.runtime.settings import load
@@ -62,6 +62,7 @@ SPEC = ServerSpec(
     tools=tools,
     default_port=8701,
     register=register,
+    completions=completions.TABLE,
     services=bus_services(),
     subscriptions=lambda runtime: PgSubscriptionBus(runtime.services),
     # push never rides inside a tool call: legacy notices use the standalone GET stream and the

@@ -9,6 +9,7 @@ from bus.domain.scans import ScanReport
 from bus.services import scanner, work
 from bus.services.work import MyWork
 from servers.app import ToolGroup
+from servers.app.logs import tool_log
 from servers.bus._context import services
 
 __all__ = ["my_work", "scan_now"]
@@ -33,4 +34,8 @@ async def scan_now(ctx: Context, force: bool = False) -> ScanReport:
     Without force only the scan leader scans (ran=false names it); force scans here regardless (safe:
     the database keeps one open todo per object). Sources that cannot be read are reported, never dismissed.
     """
-    return await scanner.scan_once(services(ctx), force=force)
+    await tool_log(ctx, "info", "attention scan starting" + (" (forced)" if force else ""))
+    report = await scanner.scan_once(services(ctx), force=force)
+    await tool_log(ctx, "info", f"attention scan done in {report.duration_ms:.0f} ms" if report.ran
+                   else f"scan skipped: {report.leader} leads the scans (pass force=true)")
+    return report

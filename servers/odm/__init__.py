@@ -9,7 +9,7 @@ from odm.bootstrap import open_services
 from odm.services import OdmServices
 from odm.settings import OdmSettings
 from servers.app import Runtime, ServerSpec, SuiteServer, ToolRegistry
-from servers.odm import claims, evolution, ideas, projects, prompts, registry, resources, search, tasks, tickets, transitions
+from servers.odm import claims, completions, evolution, ideas, projects, prompts, registry, resources, search, tasks, tickets, transitions
 from servers.runtime.settings import load
 
 __all__ = ["SPEC", "TOOLSETS", "tools"]
@@ -50,6 +50,7 @@ SPEC = ServerSpec(
     default_port=8702,
     json_response=True,
     register=register,
+    completions=completions.TABLE,
     services=odm_services,
 )
 

@@ -12,7 +12,7 @@ from xem.services import XemServices
 
 __all__ = ["SPEC", "tools"]
 
-tools = ToolRegistry({"default": "invoke tools on enrolled execution agents"}, [agents.tools], compact_schemas=False)
+tools = ToolRegistry({"default": "invoke tools on enrolled execution agents"}, [agents.tools])
 
 
 @asynccontextmanager

@@ -42,6 +42,9 @@ async def inspect(inspector: Inspector, *args: str) -> dict[str, Any]:
         assert answer.get("result", {}).get("isError") is True, proc.stdout[-3000:]
         return answer
     assert proc.returncode == 0, f"inspector {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}"
+    if "--strict" in args:  # portability: zero warnings, not only zero errors
+        warnings = [line for line in (proc.stderr + proc.stdout).splitlines() if line.startswith("Warning: ")]
+        assert warnings == [], f"inspector --strict warns on {' '.join(args)}:\n" + (proc.stderr + proc.stdout)[-3000:]
     return json.loads(proc.stdout)
 
 

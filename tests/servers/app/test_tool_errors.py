@@ -6,8 +6,10 @@ import logging
 from typing import Literal
 
 import asyncpg
+import pytest
+from mcp.shared.exceptions import MCPError
 
-from servers import bus
+from servers import bus, odm
 from servers.app import ServerSpec, ToolGroup, ToolRegistry
 from servers.kernel.errors import NotFound
 from tests.conftest import connect_client
@@ -106,16 +108,23 @@ async def test_missing_and_unknown_arguments_are_invalid_argument(suite_settings
         assert "count, priority" in text
 
 
-async def test_unknown_tool_is_not_found_and_points_at_tools_list(suite_settings, era):
+async def test_an_unknown_tool_is_a_protocol_error_invalid_params_pointing_at_tools_list(suite_settings, era):
     async with connect_client(SPEC, suite_settings, mode=era) as client:
-        text = text_of(await client.call_tool("no_such_tool", {}))
-        assert text.startswith("[not_found] no tool named 'no_such_tool'")
-        assert "tools/list" in text
+        with pytest.raises(MCPError) as caught:
+            await client.call_tool("no_such_tool", {})
+    assert caught.value.error.code == -32602
+    assert "no tool named 'no_such_tool'" in caught.value.error.message and "tools/list" in caught.value.error.message
 
 
-async def test_real_server_maps_unknown_tool_the_same_way(suite_settings):
-    async with connect_client(bus.SPEC, suite_settings) as c:
-        assert text_of(await c.call_tool("delete_everything", {})).startswith("[not_found] ")
+@pytest.mark.parametrize("spec", [bus.SPEC, odm.SPEC], ids=["bus", "odm"])
+async def test_real_servers_answer_an_unknown_tool_and_an_unknown_prompt_with_invalid_params(suite_settings, era, spec):
+    async with connect_client(spec, suite_settings, mode=era) as client:
+        with pytest.raises(MCPError) as tool:
+            await client.call_tool("delete_everything", {})
+        with pytest.raises(MCPError) as prompt:
+            await client.get_prompt("no_such_prompt", {})
+    assert tool.value.error.code == prompt.value.error.code == -32602
+    assert "prompts/list" in prompt.value.error.message
 
 
 async def test_a_nul_character_in_any_string_argument_is_invalid_argument_naming_where(suite_settings, era):
