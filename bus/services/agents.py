@@ -89,7 +89,7 @@ async def heartbeat(
     before, after, unread = await _record_heartbeat(services, agent_id, status, in_flight, note)
     renewed = released = odm_note = None
     if services.odm.configured and status == "online" and in_flight:
-        renewed, odm_note = await _odm_claims(services, agent_id, "renew_claims", "call next_task to renew the claim you hold")
+        renewed, odm_note = await _odm_claims(services, agent_id, "renew_claims", "call the ODM's next_task to renew the claim you hold")
     elif services.odm.configured and status == "offline":  # signing off: its work goes back to ready now
         released, odm_note = await _odm_claims(services, agent_id, "release_claims", "your claims return to ready when their leases end")
     return HeartbeatAnswer(

@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 
 from bus.domain import uris
 from bus.domain.alerts import Alert, check_transition
-from bus.errors import InvalidArgument, InvalidTransition, NotFound
+from bus.errors import InvalidTransition, NotFound
 from bus.services._work import Work, read_only, transactional
 from bus.store.alerts import AlertStore
+from servers.kernel.cursors import decode_cursor, encode_cursor
 
 __all__ = ["AlertList", "RaisedAlert", "acknowledge", "get", "list_alerts", "raise_alert", "resolve"]
 
@@ -64,7 +65,7 @@ async def resolve(work: Work, alert_id: int, by: str, resolution: str | None) ->
 async def _move(work: Work, alert_id: int, target: str, change: Callable[[AlertStore], Awaitable[asyncpg.Record]]) -> Alert:
     row = await work.alerts.get(alert_id, for_update=True)
     if row is None:
-        raise NotFound(f"no alert {alert_id}; list_alerts shows the alerts")
+        raise NotFound(f"no alert {alert_id}; bus://alerts lists the open ones")
     try:
         if not check_transition(row["status"], target):
             return _alert(row)
@@ -80,7 +81,7 @@ async def get(work: Work, alert_id: int) -> Alert:
     """Raises: NotFound."""
     row = await work.alerts.get(alert_id)
     if row is None:
-        raise NotFound(f"no alert {alert_id}; list_alerts shows the alerts")
+        raise NotFound(f"no alert {alert_id}; bus://alerts lists the open ones")
     return _alert(row)
 
 
@@ -89,11 +90,7 @@ async def list_alerts(
     work: Work, *, status: str = "open", severity: str | None = None, limit: int = 20, cursor: str | None = None
 ) -> AlertList:
     """Newest first. Raises: InvalidArgument (a cursor from elsewhere)."""
-    before = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise InvalidArgument(f"cursor {cursor!r} is not one this tool returned; omit it to start over")
-        before = int(cursor)
-    rows = await work.alerts.page(_FILTERS[status], severity, before, limit + 1)
+    key = decode_cursor(cursor, int)
+    rows = await work.alerts.page(_FILTERS[status], severity, key[0] if key else None, limit + 1)
     items = [_alert(r) for r in rows[:limit]]
-    return AlertList(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return AlertList(items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)

@@ -11,6 +11,7 @@ from bus.domain.capacity import HostCapacity, SpawnDecision, decide_spawn
 from bus.errors import InvalidArgument, NotFound
 from bus.services._work import BusServices, Work, read_only, transactional
 from bus.settings import BusSettings
+from servers.kernel.cursors import decode_cursor, encode_cursor
 
 __all__ = ["HostList", "can_spawn", "hosts", "report"]
 
@@ -75,6 +76,7 @@ async def can_spawn(work: Work, host_id: str) -> SpawnDecision:
 @read_only
 async def hosts(work: Work, *, limit: int, cursor: str | None) -> HostList:
     """Every host that reported, by host id, with its spawn answer."""
-    rows = await work.capacity.page(cursor, limit + 1)
+    key = decode_cursor(cursor, str)
+    rows = await work.capacity.page(key[0] if key else None, limit + 1)
     items = [_decide(work.settings, r) for r in rows[:limit]]
-    return HostList(items=items, next_cursor=items[-1].host_id if len(rows) > limit else None)
+    return HostList(items=items, next_cursor=encode_cursor(items[-1].host_id) if len(rows) > limit else None)

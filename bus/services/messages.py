@@ -22,6 +22,7 @@ from bus.domain.messages import (
 )
 from bus.errors import Conflict, InvalidArgument, NotFound
 from bus.services._work import Work, read_only, single_statement
+from servers.kernel.cursors import decode_cursor, encode_cursor
 
 __all__ = ["OverdueAck", "OverdueAcks", "Thread", "ack", "fetch_inbox", "get", "overdue", "send", "thread"]
 
@@ -47,14 +48,8 @@ class OverdueAcks(BaseModel):
 
 
 def _cursor_int(cursor: str | None) -> int | None:
-    return None if cursor is None else _cursor_id(cursor)
-
-
-def _cursor_id(cursor: str) -> int:
-    try:
-        return int(cursor)
-    except ValueError:
-        raise InvalidArgument(f"cursor {cursor!r} is not one this tool returned; omit it to start over") from None
+    key = decode_cursor(cursor, int)
+    return key[0] if key else None
 
 
 @single_statement
@@ -149,7 +144,7 @@ async def fetch_inbox(
     rows, unread = page.rows, page.unread_total
     items = [InboxItem(**dict(r)) for r in rows[:limit]]
     more = len(rows) > limit
-    return Inbox(agent_id=agent_id, items=items, next_cursor=str(items[-1].id) if more else None, unread_total=unread)
+    return Inbox(agent_id=agent_id, items=items, next_cursor=encode_cursor(items[-1].id) if more else None, unread_total=unread)
 
 
 @single_statement
@@ -191,17 +186,14 @@ async def thread(work: Work, thread_id: int, *, limit: int, cursor: str | None) 
         raise NotFound(f"no message or thread {thread_id}")
     rows = await work.messages.thread(root, after, limit + 1)
     items = [ThreadItem(**dict(r)) for r in rows[:limit]]
-    return Thread(thread_id=root, items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return Thread(thread_id=root, items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)
 
 
 @read_only
 async def overdue(work: Work, *, from_agent: str | None, to_agent: str | None, limit: int, cursor: str | None) -> OverdueAcks:
     """Unacknowledged deliveries of ack_required messages past the deadline. Raises: InvalidArgument."""
-    after = None
-    if cursor is not None:
-        message_id, _, agent = cursor.partition(":")
-        after = (_cursor_id(message_id), agent)
+    after = decode_cursor(cursor, int, str)
     rows = await work.messages.overdue(work.settings.ack_overdue_after_s, from_agent, to_agent, after, limit + 1)
     items = [OverdueAck(**dict(r)) for r in rows[:limit]]
     more = len(rows) > limit
-    return OverdueAcks(items=items, next_cursor=f"{items[-1].message_id}:{items[-1].agent_id}" if more else None)
+    return OverdueAcks(items=items, next_cursor=encode_cursor(items[-1].message_id, items[-1].agent_id) if more else None)

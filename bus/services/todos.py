@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from uuid import UUID
 
@@ -14,6 +12,7 @@ from bus.domain import uris
 from bus.domain.todos import CLOSED, OPEN, Todo, TodoSummary, check_transition
 from bus.errors import Conflict, InvalidArgument, InvalidTransition, NotFound
 from bus.services._work import BusServices, Work, read_only, transactional
+from servers.kernel.cursors import BAD_CURSOR, decode_cursor, encode_cursor
 
 __all__ = ["STATUS_FILTERS", "TodoPage", "create", "full_queue", "get", "queue", "update"]
 
@@ -42,16 +41,16 @@ def summary_of(row: asyncpg.Record) -> TodoSummary:
 
 
 def _encode_cursor(row: asyncpg.Record) -> str:
-    key = [row["rank"], row["sort_order"], row["created_at"].isoformat(), str(row["id"])]
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    return encode_cursor(row["rank"], row["sort_order"], row["created_at"].isoformat(), str(row["id"]))
 
 
 def _decode_cursor(cursor: str) -> tuple[int, int, datetime, UUID]:
+    key = decode_cursor(cursor, int, int, str, str)
+    assert key is not None
     try:
-        rank, sort_order, created_at, todo_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return int(rank), int(sort_order), datetime.fromisoformat(created_at), UUID(todo_id)
-    except (ValueError, TypeError):
-        raise InvalidArgument(f"cursor {cursor[:40]!r} is not one list_todos returned; omit it to start over") from None
+        return key[0], key[1], datetime.fromisoformat(key[2]), UUID(key[3])
+    except ValueError:
+        raise InvalidArgument(BAD_CURSOR) from None
 
 
 async def create(

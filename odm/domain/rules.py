@@ -67,7 +67,8 @@ def allocate(total: Decimal | None, requested: Sequence[Decimal | None], *, shar
     explicit = [r for r in requested if r is not None]
     if total is None:
         if explicit:
-            raise InvalidArgument(f"the ticket has no {what} to divide; set one first with update_ticket, or omit it from the parts")
+            raise InvalidArgument(f"the ticket has no {what} to divide; set one first with update_ticket "
+                                  "(--toolsets planning), or omit it from the parts")
         return [None] * len(requested), None
     given = sum(explicit, Decimal(0))
     if given > total:

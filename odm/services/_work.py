@@ -17,6 +17,9 @@ from servers.kernel import uow as kernel_uow
 
 __all__ = ["OdmServices", "Work", "dec", "dumps", "jsonish", "need", "read_only", "single_statement", "transactional"]
 
+# where a caller of the default toolset finds ids of a kind (tools of other toolsets say which)
+_LISTING = {"task": "odm://tickets/{ticket_id} for a ticket's tasks", "ticket": "list_tickets (--toolsets planning)",
+            "project": "list_projects (--toolsets planning)"}
 _JSON_COLUMNS = ("spec_snapshot", "details", "override_params")
 
 
@@ -53,8 +56,7 @@ def need(row: asyncpg.Record | None, kind: str, key: str) -> asyncpg.Record:
         return row
     looks = kind_of_id(key)
     hint = f"; {key} looks like a {looks.replace('_', ' ')} id" if looks not in (None, kind) else ""
-    listing = {"task": "list_tasks", "ticket": "list_tickets", "project": "list_projects"}.get(kind)
-    then = f" (find ids with search or {listing})" if listing else ""
+    then = f" (find ids with search, or {_LISTING[kind]})" if kind in _LISTING else ""
     raise NotFound(f"no {kind.replace('_', ' ')} {key}{hint}{then}")
 
 

@@ -63,7 +63,7 @@ async def _own_tasks(w: Work, ticket: asyncpg.Record, wanted: list[str]) -> None
     own = {t["id"] for t in await w.tasks.of_ticket(ticket["id"])}
     stray = [t for t in wanted if t not in own]
     if stray:
-        raise InvalidArgument(f"task {', '.join(stray)} is not in ticket {ticket['id']}; list its tasks with list_tasks")
+        raise InvalidArgument(f"task {', '.join(stray)} is not in ticket {ticket['id']}; odm://tickets/{ticket['id']} lists its tasks")
     if len(set(wanted)) != len(wanted):
         raise InvalidArgument("a task may go to one part only")
 

@@ -34,7 +34,7 @@ async def open_project(w: Work, key: str, *, doing: str) -> asyncpg.Record:
 async def check_topics(w: Work, topics: list[str]) -> None:
     missing = await w.topics.missing(list(topics)) if topics else []
     if missing:
-        raise NotFound(f"no topic {', '.join(missing)}; create it with create_topic or list_topics to find ids")
+        raise NotFound(f"no topic {', '.join(missing)}; create it with create_topic or find ids with list_topics (--toolsets planning)")
 
 
 @transactional
@@ -116,7 +116,7 @@ async def remove_roster_member(w: Work, project_id: str, agent_id: str) -> list[
     """Raises: NotFound (project, or the agent is not on its roster)."""
     need(await w.projects.get(project_id), "project", project_id)
     if not await w.roster.leave(project_id, agent_id):
-        raise NotFound(f"agent {agent_id} is not on the roster of project {project_id}; get_project shows the roster")
+        raise NotFound(f"agent {agent_id} is not on the roster of project {project_id}; get_project (--toolsets planning) shows the roster")
     return [RosterMember.model_validate(dict(r)) for r in await w.roster.current(project_id)]
 
 

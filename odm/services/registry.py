@@ -40,7 +40,7 @@ async def create_user(w: Work, cmd: UserCreate) -> UserOut:
         if existing:
             return UserOut.model_validate(dict(need(await w.users.get(existing), "user", existing)))
     if await w.users.by_name(cmd.name):
-        raise Conflict(f"a user named {cmd.name!r} exists already; list_users shows it")
+        raise Conflict(f"a user named {cmd.name!r} exists already; list_users (--toolsets planning) shows it")
     row = await w.users.insert(name=cmd.name, email=cmd.email, role=cmd.role, auth_accounts=list(cmd.auth_accounts),
                                notification_channels=list(cmd.notification_channels), created_by=cmd.actor,
                                updated_by=cmd.actor, idempotency_key=cmd.idempotency_key)

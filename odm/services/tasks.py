@@ -29,7 +29,7 @@ async def _check_deps_exist(w: Work, deps: list[str]) -> None:
     found = set(await w.tasks.share_lock(deps))
     missing = [d for d in deps if d not in found]
     if missing:
-        raise NotFound(f"depends_on names no task {', '.join(missing)}; use ids like 1001.01 (list_tasks shows them)")
+        raise NotFound(f"depends_on names no task {', '.join(missing)}; use ids like 1001.01 (odm://tickets/{id} lists a ticket's tasks)")
 
 
 async def create_task(services: OdmServices, cmd: TaskCreate) -> TaskOut:

@@ -30,7 +30,7 @@ async def check_sprint(w: Work, sprint_id: str | None, project_id: str) -> None:
     sprint = need(await w.sprints.get(sprint_id), "sprint", sprint_id)
     if sprint["project_id"] != project_id:
         raise InvalidArgument(f"sprint {sprint_id} belongs to project {sprint['project_id']}, not {project_id}; "
-                              "pick a sprint of the ticket's project (list_sprints)")
+                              "pick a sprint of the ticket's project (list_sprints, --toolsets planning)")
 
 
 async def _insert(w: Work, cmd: TicketCreate, project: asyncpg.Record, key: str, status: str, state: str,

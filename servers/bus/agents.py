@@ -13,6 +13,7 @@ from bus.services import agents
 from bus.services.agents import HeartbeatAnswer, Liveness
 from servers.app import ToolGroup
 from servers.bus._context import services
+from servers.kernel.cursors import decode_cursor, encode_cursor
 
 __all__ = ["AgentList", "heartbeat", "list_agents", "register_agent"]
 
@@ -73,14 +74,15 @@ async def list_agents(
     role: Role | None = None,
     status: AgentStatus | None = None,
     limit: Annotated[int, Field(ge=1, le=200)] = 20,
-    cursor: AgentId | None = None,
+    cursor: Annotated[str, Field(max_length=400)] | None = None,
 ) -> AgentList:
     """List registered agents with their liveness (online, stale, offline, error), by id.
 
     Errors: [invalid_argument].
     """
     items: list[AgentSummary] = []
-    after = cursor
+    key = decode_cursor(cursor, str)
+    after = key[0] if key else None
     while True:
         page = await agents.list_agents(services(ctx), role=role, after_id=after, limit=200)
         for index, agent in enumerate(page):
@@ -88,7 +90,7 @@ async def list_agents(
                 items.append(_summary(agent))
                 if len(items) == limit:
                     more = index < len(page) - 1 or len(page) == 200
-                    return AgentList(items=items, next_cursor=agent.id if more else None)
+                    return AgentList(items=items, next_cursor=encode_cursor(agent.id) if more else None)
         if len(page) < 200:
             return AgentList(items=items, next_cursor=None)
         after = page[-1].id

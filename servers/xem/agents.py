@@ -9,6 +9,7 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field, StringConstraints
 
 from servers.app import ToolGroup, runtime_of
+from servers.kernel.cursors import decode_cursor, encode_cursor
 from xem import services
 
 __all__ = ["AgentList", "AgentSummary", "list_agents", "tools"]
@@ -40,8 +41,9 @@ async def list_agents(
 
     Read-only; use it to see which agents can run tools. Page with cursor. Errors: [unavailable].
     """
-    rows = await services.list_agents(runtime_of(ctx).services, limit=limit + 1, after=cursor)
+    key = decode_cursor(cursor, str)
+    rows = await services.list_agents(runtime_of(ctx).services, limit=limit + 1, after=key[0] if key else None)
     items = [AgentSummary(name=r.name, state=r.state, key_fingerprints=list(r.fingerprints),
                           last_lease_at=r.last_lease_at, manifest_version=r.manifest_version, in_flight=r.in_flight)
              for r in rows[:limit]]
-    return AgentList(items=items, next_cursor=items[-1].name if len(rows) > limit else None)
+    return AgentList(items=items, next_cursor=encode_cursor(items[-1].name) if len(rows) > limit else None)

@@ -18,7 +18,7 @@ async def _counts(settings) -> dict[str, int]:
     [
         ("list_agents", {"limit": 0}, "[invalid_argument] list_agents: limit"),
         ("list_agents", {"status": "sleepy"}, "[invalid_argument] list_agents: status"),
-        ("list_agents", {"cursor": "no such/agent"}, "[invalid_argument] list_agents: cursor"),
+        ("list_agents", {"cursor": "no such/agent"}, "[invalid_argument] cursor is not one this tool returned"),
         ("get_lease", {"name": "nothing"}, "[not_found] no lease named nothing"),
         ("get_lease", {"name": "GO"}, "[invalid_argument] get_lease: name: must be lower-case letters"),
         ("list_hosts", {"limit": 500}, "[invalid_argument] list_hosts: limit"),

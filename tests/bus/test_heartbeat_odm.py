@@ -80,7 +80,7 @@ async def test_heartbeat_still_succeeds_when_the_odm_cannot_renew_and_says_why(s
         unreachable = await call(client, "heartbeat", agent_id="002", in_flight=["1001.01"])
     for answer in (without_tool, unreachable):
         assert answer["status"] == "online" and answer["odm_claims_renewed"] is None
-        assert answer["odm_note"].endswith("call next_task to renew the claim you hold")
+        assert answer["odm_note"].endswith("call the ODM's next_task to renew the claim you hold")
     assert "renew_claims" in without_tool["odm_note"] and "unreachable" in unreachable["odm_note"]
     assert await _seconds_left(suite_settings.odm_dsn) <= 5
 

@@ -123,14 +123,14 @@ async def test_acknowledging_twice_is_harmless_and_a_foreign_id_changes_nothing(
         ("send_message", {"from_agent": "000", "to": ["002"], "subject": "s", "body": "b", "importance": "meh"},
          "[invalid_argument] send_message: importance"),
         ("fetch_inbox", {"agent_id": "404"}, "[not_found] agent 404 is not registered"),
-        ("fetch_inbox", {"agent_id": "002", "cursor": "zz"}, "[invalid_argument] cursor 'zz' is not one this tool returned"),
+        ("fetch_inbox", {"agent_id": "002", "cursor": "zz"}, "[invalid_argument] cursor is not one this tool returned"),
         ("fetch_inbox", {"agent_id": "002", "limit": 201}, "[invalid_argument] fetch_inbox: limit"),
         ("fetch_inbox", {"agent_id": "002", "since": "yesterday"}, "[invalid_argument] fetch_inbox: since"),
         ("ack_message", {"agent_id": "002", "message_ids": []}, "[invalid_argument] ack_message: message_ids"),
         ("ack_message", {"agent_id": "002", "message_ids": [0]}, "[invalid_argument] ack_message: message_ids.0"),
         ("read_thread", {"thread_id": 5}, "[not_found] no message or thread 5"),
         ("get_message", {"message_id": 5}, "[not_found] no message 5"),
-        ("overdue_acks", {"cursor": "x:y"}, "[invalid_argument] cursor 'x' is not one this tool returned"),
+        ("overdue_acks", {"cursor": "x:y"}, "[invalid_argument] cursor is not one this tool returned"),
     ],
 )
 async def test_bad_message_input_is_refused_and_changes_nothing(suite_settings, tool, arguments, expected):

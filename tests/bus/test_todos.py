@@ -96,7 +96,7 @@ async def test_a_second_open_todo_for_one_linked_object_is_refused(suite_setting
         ("update_todo", {"id": "not-a-uuid"}, "[invalid_argument] update_todo: id"),
         ("update_todo", {"id": "00000000-0000-0000-0000-000000000000", "status": "closed"}, "[invalid_argument] update_todo: status"),
         ("list_todos", {"status": "pending"}, "[invalid_argument] list_todos: status"),
-        ("list_todos", {"cursor": "garbage"}, "[invalid_argument] cursor 'garbage' is not one list_todos returned"),
+        ("list_todos", {"cursor": "garbage"}, "[invalid_argument] cursor is not one this tool returned"),
     ],
 )
 async def test_bad_todo_input_is_refused_and_changes_nothing(suite_settings, tool, arguments, expected):

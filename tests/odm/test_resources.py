@@ -74,7 +74,7 @@ async def test_task_feed_pages_with_an_opaque_cursor(odm_settings):
 @pytest.mark.parametrize("query, words", [
     ("limit=0", "limit must be a number from 1 to 1000"), ("limit=1001", "limit must be"),
     ("limit=abc", "limit must be"), ("in_progress_over_s=-5", "in_progress_over_s must be"),
-    ("status_state=running", "not a task pair"), ("cursor=zzz", "cursor is not one this server returned"),
+    ("status_state=running", "not a task pair"), ("cursor=zzz", "cursor is not one this tool returned"),
 ])
 async def test_task_feed_refuses_bad_parameters_with_a_code(odm_settings, query, words):
     async with connect_client(odm.SPEC, odm_settings) as client:

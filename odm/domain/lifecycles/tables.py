@@ -57,7 +57,7 @@ ACTIONS = MappingProxyType({
     "cancel": "evolve_ticket with action=cancel (it also cancels the ticket's open tasks)",
     "merge": "evolve_ticket with action=merge (it moves the tasks and the plan)",
     "revive": "evolve_ticket with action=revive (it also restores the tasks)",
-    "promote": "promote_idea / promote_thread (they create the ticket and link it)",
+    "promote": "promote_idea / promote_thread, --toolsets planning (they create the ticket and link it)",
 })
 
 _PROJECT = {
