@@ -31,6 +31,7 @@ async def open_services(
     *,
     odm_url: str | None = None,
     odm_api_key: str | None = None,
+    odm_child_env: dict[str, str] | None = None,
     sources: Sequence[Source] | None = None,
 ) -> AsyncIterator[BusServices]:
     """The Bus services on ``pool``; ``dsn`` is used for the dedicated LISTEN connection.
@@ -42,7 +43,7 @@ async def open_services(
         services = BusServices(
             pool=pool,
             settings=settings,
-            odm=OdmGateway(odm_url, settings.odm_timeout_s, odm_api_key),
+            odm=OdmGateway(odm_url, settings.odm_timeout_s, odm_api_key, odm_child_env),
             changes=hub,
             background=tg,
             push=UriSubscriptions(hub, tg),
@@ -50,6 +51,8 @@ async def open_services(
         )
         listener = ChangeListener(dsn, hub.dispatch)
         tg.start_soon(listener.run)
+        if services.odm.over_stdio:
+            tg.start_soon(services.odm.run_child)
         with anyio.fail_after(15):
             await listener.listening.wait()
         if settings.scan_enabled:

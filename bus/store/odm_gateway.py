@@ -1,4 +1,5 @@
-"""The Bus's only way to ODM facts: an MCP client of the ODM server over streamable HTTP (never its database).
+"""The Bus's only way to ODM facts: an MCP client of the ODM server (never its database), over streamable HTTP
+at ``XIOPRO_ODM_URL``, or over stdio to an ``odm-mcp`` child of its own (``XIOPRO_ODM_URL=stdio``, the default).
 
 ``OdmGateway`` is where the ODM is (``XIOPRO_ODM_URL``) and how long a read may take; ``session()``
 connects. Feeds are resource templates ``odm://feeds/<name>{?...}`` answering ``{"items": [...],
@@ -10,6 +11,9 @@ safe to show an operator.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -17,13 +21,15 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import anyio
 import httpx2
-from mcp import Client
+from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import TextResourceContents
 
 from bus.errors import FeedUnsupported, Unavailable
 
-__all__ = ["OdmGateway", "OdmSession", "open_odm", "safe_url"]
+__all__ = ["STDIO", "OdmGateway", "OdmSession", "open_odm", "safe_url"]
+
+log = logging.getLogger("xiopro.bus.odm")
 
 PAGE_LIMIT = 1000  # the feeds' maximum page
 MAX_PAGES = 1000  # a runaway cursor must not keep a scan forever
@@ -142,24 +148,72 @@ async def open_odm(url: str, timeout_s: float, api_key: str | None = None) -> As
             raise Unavailable(f"the ODM at {safe_url(url)} is unreachable ({_reason(exc)})") from None
 
 
-class OdmGateway:
-    """The ODM server of this Bus: its URL (None when none is configured) and the time one read may take."""
+STDIO = "stdio"  # XIOPRO_ODM_URL=stdio (the default): the Bus runs its own odm-mcp child over stdio
+_CHILD = [sys.executable, "-m", "servers.cli.odm_mcp", "--toolsets", "claims"]
 
-    def __init__(self, url: str | None, timeout_s: float, api_key: str | None = None) -> None:
+
+class OdmGateway:
+    """The ODM server of this Bus: its URL (None when none is configured, ``stdio`` for a child of its own) and
+    the time one read may take."""
+
+    def __init__(self, url: str | None, timeout_s: float, api_key: str | None = None,
+                 child_env: dict[str, str] | None = None) -> None:
         self.url = url
+        self._child_env = child_env  # the environment of the stdio child (the Bus's home and ODM database)
         self.timeout_s = timeout_s
         self._api_key = api_key  # never shown: not in messages, not in repr
+        self._child: OdmSession | None = None
+        self._child_ready = anyio.Event()
+        self._child_error = "the ODM child process is starting"
 
     @property
     def configured(self) -> bool:
         return self.url is not None
 
+    @property
+    def over_stdio(self) -> bool:
+        return self.url == STDIO
+
     def session(self) -> AbstractAsyncContextManager[OdmSession]:
-        """A session with the ODM server (``open_odm``).
+        """A session with the ODM server (``open_odm``, or the running child over stdio).
 
         Raises:
             Unavailable: no ODM URL is configured, or the server cannot be reached.
         """
         if self.url is None:
             raise Unavailable("no ODM URL is configured (XIOPRO_ODM_URL)")
+        if self.over_stdio:
+            return self._child_session()
         return open_odm(self.url, self.timeout_s, self._api_key)
+
+    @asynccontextmanager
+    async def _child_session(self) -> AsyncIterator[OdmSession]:
+        with anyio.move_on_after(self.timeout_s):
+            await self._child_ready.wait()
+        if self._child is None:
+            raise Unavailable(f"the Bus's own odm-mcp (stdio) is not running: {self._child_error}")
+        yield self._child
+
+    async def run_child(self) -> None:
+        """Keep an ``odm-mcp --toolsets claims`` child running over stdio (restarted with back-off if it dies),
+        on the same environment (XIOPRO_HOME, XIOPRO_ODM_DSN); for ``XIOPRO_ODM_URL=stdio``."""
+        delay = 1.0
+        while True:
+            try:
+                params = StdioServerParameters(command=_CHILD[0], args=_CHILD[1:], env=self._child_env or dict(os.environ))
+                async with Client(params, mode="legacy", read_timeout_seconds=self.timeout_s) as client:
+                    listed = await client.list_resource_templates()
+                    self._child = OdmSession(client, "odm-mcp (stdio)",
+                                             frozenset(t.uri_template for t in listed.resource_templates), self.timeout_s)
+                    self._child_ready.set()
+                    delay = 1.0
+                    log.info("odm-mcp child ready over stdio")
+                    await anyio.sleep_forever()
+            except Exception as exc:  # the child died or would not start: retry, the Bus keeps working
+                self._child_error = _reason(exc)
+                log.warning("the Bus's odm-mcp child stopped (%s); restarting in %.0fs", self._child_error, delay)
+            finally:
+                self._child = None
+                self._child_ready = anyio.Event()
+            await anyio.sleep(delay)
+            delay = min(delay * 2, 60)

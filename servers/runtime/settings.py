@@ -98,7 +98,8 @@ class SuiteSettings(BaseSettings):
         return {"bus": self.bus_dsn, "odm": self.odm_dsn}[database]
 
     def odm_mcp_url(self) -> str:
-        return self.odm_url or "http://127.0.0.1:8702/mcp"
+        """Where the Bus reaches the ODM: ``XIOPRO_ODM_URL``, or ``stdio`` (an odm-mcp child of its own)."""
+        return self.odm_url or "stdio"
 
 
 _S = TypeVar("_S", bound=BaseSettings)
