@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import errno
 import importlib.util
 import logging
-import os
-import signal
 import socket
 import sys
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import NoReturn
 
@@ -20,6 +16,7 @@ import uvicorn
 
 from servers.app import ServerSpec, SuiteServer, build_server, open_runtime
 from servers.app.http import HttpSecurity, open_http_security
+from servers.cli.boundary import OneLineParser, exit_on_startup_error, until_signal
 from servers.kernel.errors import StartupError
 from servers.kernel.version import VERSION
 from servers.runtime.logs import configure_logging
@@ -27,65 +24,9 @@ from servers.runtime.settings import SuiteSettings, load_settings
 
 __all__ = ["OneLineParser", "bind_socket", "exit_on_startup_error", "parse_host_port", "run_server"]
 
+# the process boundary lives in servers.cli.boundary (cheap to import); re-exported here for the entry points
+
 log = logging.getLogger("xiopro.cli")
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse whose usage errors are one line and exit 2 (no usage dump); an unknown flag is named
-    even when a required option is also missing."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("allow_abbrev", False)
-        super().__init__(*args, **kwargs)
-
-    def parse_args(self, args=None, namespace=None):
-        argv = sys.argv[1:] if args is None else list(args)
-        flags = {opt for action in self._actions for opt in action.option_strings}
-        for arg in argv:
-            if arg == "--":
-                break
-            if arg.startswith("-") and len(arg) > 1 and not arg[1:2].isdigit() and arg.split("=", 1)[0] not in flags:
-                self.error(f"unrecognized arguments: {arg}")
-        return super().parse_args(argv, namespace)
-
-    def error(self, message: str) -> NoReturn:
-        raise StartupError("invalid_argument", f"{message}; see {self.prog} --help", exit_status=2)
-
-
-@contextmanager
-def exit_on_startup_error(program: str):
-    """Print a StartupError (even inside an exception group) as one line and exit with its status."""
-    try:
-        yield
-    except BaseException as exc:
-        found = _find_startup_error(exc)
-        if found is not None:
-            print(found.line(program), file=sys.stderr, flush=True)
-            sys.exit(found.exit_status)
-        if isinstance(exc, KeyboardInterrupt):
-            sys.exit(130)
-        if isinstance(exc, Exception):
-            if os.environ.get("XIOPRO_LOG_LEVEL", "").upper() == "DEBUG":
-                traceback.print_exception(exc, file=sys.stderr)
-            print(
-                f"{program}: [internal] unexpected {type(exc).__name__}; "
-                "run again with XIOPRO_LOG_LEVEL=DEBUG to see the traceback, and report it",
-                file=sys.stderr,
-                flush=True,
-            )
-            sys.exit(1)
-        raise
-
-
-def _find_startup_error(exc: BaseException) -> StartupError | None:
-    if isinstance(exc, StartupError):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _find_startup_error(inner)
-            if found is not None:
-                return found
-    return None
 
 
 def parse_host_port(value: str, *, flag: str = "--http") -> tuple[str, int]:
@@ -193,24 +134,6 @@ async def _serve_http(server: SuiteServer, sock: socket.socket, security: HttpSe
         userver.should_exit = True
 
     await until_signal(lambda: userver.serve(sockets=[sock]), stop=stop)
-
-
-async def until_signal(run: Callable, *, stop: Callable[[], None] | None = None) -> None:
-    """Run ``run()``; SIGINT/SIGTERM call ``stop`` (graceful) or cancel it."""
-    async with anyio.create_task_group() as tg:
-
-        async def watch() -> None:
-            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                async for signum in signals:
-                    log.info("received %s, shutting down", signal.Signals(signum).name)
-                    if stop is None:
-                        tg.cancel_scope.cancel()
-                    else:
-                        stop()
-
-        tg.start_soon(watch)
-        await run()
-        tg.cancel_scope.cancel()
 
 
 class _Uvicorn(uvicorn.Server):

@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import anyio
 
-from servers.cli.serve import OneLineParser, exit_on_startup_error, until_signal
+from servers.cli.boundary import OneLineParser, exit_on_startup_error, until_signal
 from servers.kernel.errors import StartupError
 from servers.runtime.logs import configure_logging
 from servers.runtime.settings import load, load_settings

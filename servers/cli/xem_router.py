@@ -10,7 +10,7 @@ from typing import NoReturn
 import anyio
 import zmq
 
-from servers.cli.serve import OneLineParser, exit_on_startup_error, until_signal
+from servers.cli.boundary import OneLineParser, exit_on_startup_error, until_signal
 from servers.kernel.errors import StartupError
 from servers.runtime.database import database_target, open_pool, prepare_database
 from servers.runtime.logs import configure_logging

@@ -2,32 +2,48 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import NoReturn
 
 import click
 
-from servers.cli.serve import exit_on_startup_error
-from servers.cli.xeroctl.agents import agents
-from servers.cli.xeroctl.db import db
-from servers.cli.xeroctl.keys import keys
-from servers.cli.xeroctl.up import up
+from servers.cli.boundary import exit_on_startup_error
 from servers.kernel.errors import StartupError
 from servers.kernel.version import VERSION
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "cli", "main"]
+
+# name -> (module, attribute, one-line help): a command's module (and what it imports: the SDK, the database
+# drivers, Alembic) loads only when that command runs, so ``xeroctl keys list`` does not pay for ``up``.
+COMMANDS = {
+    "up": ("servers.cli.xeroctl.up", "up", "Start the suite on loopback and print its endpoints and .mcp.json."),
+    "db": ("servers.cli.xeroctl.db", "db", "Databases: status, upgrade, stop the embedded cluster, snapshot."),
+    "agents": ("servers.cli.xeroctl.agents", "agents", "Enrolled execution agents: join keys, listing, recovery."),
+    "keys": ("servers.cli.xeroctl.keys", "keys", "Scoped API keys for HTTP: create, list, revoke, rotate."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, attribute, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][2]) for name in sorted(COMMANDS)])
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="xeroctl")
 def cli() -> None:
     """Operate the XIOPro MCP suite. Configuration comes from XIOPRO_* variables (see the README)."""
-
-
-cli.add_command(up)
-cli.add_command(db)
-cli.add_command(agents)
-cli.add_command(keys)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
