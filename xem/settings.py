@@ -23,6 +23,14 @@ class XemSettings(BaseSettings):
     max_frame_bytes: int = Field(1_048_576, ge=1024, description="router and agent: larger frames are refused")
     join_key_max_ttl_s: int = Field(7 * 86_400, ge=1, description="longest TTL a join key may be minted with")
     drop_audit_interval_s: int = Field(60, ge=0, description="router: at most one dropped-frame audit event per key in this window")
+    call_wait_s: float = Field(60, ge=0, le=3600, description="xem-mcp: how long a tool call waits for its result before "
+                               "answering with the invocation id (the work goes on)")
+    idempotency_retention_s: int = Field(86_400, ge=1, description="how long an idempotency key returns its invocation")
+    compact_above: int = Field(40, ge=0, description="xem-mcp: more exec tools than this are offered in the compact form")
+    max_argument_bytes: int = Field(65_536, ge=256, le=524_288, description="largest canonical JSON of a call's arguments")
+    output_limit_chars: int = Field(16_000, ge=256, description="xem-mcp: stdout/stderr characters in an answer (truncated)")
+    odm_link: bool = Field(False, description="record a tool_call activity in ODM for every call with a task_id")
+    odm_retry_s: float = Field(5, gt=0, description="xem-mcp: how often pending ODM activities are retried")
 
     @property
     def lease_interval_s(self) -> float:

@@ -20,6 +20,7 @@ from bus.store.leases import LeaseStore
 from bus.store.messages import MessageStore
 from bus.store.names import NameStore
 from bus.store.todos import TodoStore
+from bus.store.xem_approvals import XemApprovalStore
 
 __all__ = ["BusStores"]
 
@@ -66,3 +67,7 @@ class BusStores:
     def changes(self) -> ChangeStore:
         """Change notices (pg_notify on ``servers.kernel.channels.BUS_CHANGES``), sent at commit."""
         return ChangeStore(self.conn)
+
+    @cached_property
+    def xem_approvals(self) -> XemApprovalStore:
+        return XemApprovalStore(self.conn)

@@ -235,6 +235,33 @@ CREATE SEQUENCE xem.alerts_id_seq
     NO MAXVALUE
     CACHE 1;
 ALTER SEQUENCE xem.alerts_id_seq OWNED BY xem.alerts.id;
+CREATE TABLE xem.approval_policies (
+    workspace text NOT NULL,
+    risk text NOT NULL,
+    required boolean NOT NULL,
+    sla_s integer NOT NULL,
+    escalation text[] DEFAULT '{}'::text[] NOT NULL,
+    inline boolean NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT approval_policies_risk_check CHECK ((risk = ANY (ARRAY['read'::text, 'write'::text, 'destructive'::text, 'irreversible'::text]))),
+    CONSTRAINT approval_policies_sla_s_check CHECK ((sla_s > 0))
+);
+CREATE TABLE xem.approvals (
+    id uuid NOT NULL,
+    invocation_id uuid NOT NULL,
+    level integer DEFAULT 0 NOT NULL,
+    assignee text,
+    state text NOT NULL,
+    due_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    decided_at timestamp with time zone,
+    decided_by text,
+    reason text,
+    via text,
+    CONSTRAINT approvals_check CHECK (((state = 'pending'::text) = (decided_at IS NULL))),
+    CONSTRAINT approvals_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'timeout'::text, 'escalated'::text])))
+);
 CREATE TABLE xem.audit_events (
     id bigint NOT NULL,
     at timestamp with time zone DEFAULT now() NOT NULL,
@@ -279,7 +306,47 @@ CREATE TABLE xem.dispatches (
     delivered_at timestamp with time zone,
     completed_at timestamp with time zone,
     CONSTRAINT dispatches_risk_check CHECK ((risk = ANY (ARRAY['read'::text, 'write'::text, 'destructive'::text, 'irreversible'::text]))),
-    CONSTRAINT dispatches_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'sent'::text, 'delivered'::text, 'completed'::text, 'ambiguous'::text])))
+    CONSTRAINT dispatches_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'sent'::text, 'delivered'::text, 'completed'::text, 'ambiguous'::text, 'cancelled'::text])))
+);
+CREATE TABLE xem.idempotency_keys (
+    key text NOT NULL,
+    invocation_id uuid NOT NULL,
+    request_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT idempotency_keys_key_check CHECK (((length(key) >= 1) AND (length(key) <= 255)))
+);
+CREATE TABLE xem.invocations (
+    id uuid NOT NULL,
+    workspace text NOT NULL,
+    tool text NOT NULL,
+    arguments jsonb NOT NULL,
+    request_hash text NOT NULL,
+    risk text NOT NULL,
+    state text NOT NULL,
+    agent_name text,
+    requested_agent text,
+    idempotency_key text,
+    task_id text,
+    caller text,
+    trace_context jsonb NOT NULL,
+    result jsonb,
+    error text,
+    redispatches integer DEFAULT 0 NOT NULL,
+    cancel_requested boolean DEFAULT false NOT NULL,
+    resolution jsonb,
+    late_result boolean DEFAULT false NOT NULL,
+    odm_state text DEFAULT 'none'::text NOT NULL,
+    odm_attempts integer DEFAULT 0 NOT NULL,
+    odm_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    dispatched_at timestamp with time zone,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    CONSTRAINT invocations_odm_state_check CHECK ((odm_state = ANY (ARRAY['none'::text, 'pending'::text, 'recorded'::text]))),
+    CONSTRAINT invocations_risk_check CHECK ((risk = ANY (ARRAY['read'::text, 'write'::text, 'destructive'::text, 'irreversible'::text]))),
+    CONSTRAINT invocations_state_check CHECK ((state = ANY (ARRAY['created'::text, 'pending_approval'::text, 'dispatched'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'rejected'::text, 'timeout'::text, 'cancelled'::text, 'ambiguous'::text])))
 );
 CREATE TABLE xem.join_keys (
     id uuid NOT NULL,
@@ -333,6 +400,10 @@ ALTER TABLE ONLY xem.agents
     ADD CONSTRAINT agents_pkey PRIMARY KEY (name);
 ALTER TABLE ONLY xem.alerts
     ADD CONSTRAINT alerts_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY xem.approval_policies
+    ADD CONSTRAINT approval_policies_pkey PRIMARY KEY (workspace, risk);
+ALTER TABLE ONLY xem.approvals
+    ADD CONSTRAINT approvals_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.audit_events
     ADD CONSTRAINT audit_events_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.candidates
@@ -343,6 +414,10 @@ ALTER TABLE ONLY xem.dispatches
     ADD CONSTRAINT dispatches_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.dispatches
     ADD CONSTRAINT dispatches_result_frame_id_key UNIQUE (result_frame_id);
+ALTER TABLE ONLY xem.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (key);
+ALTER TABLE ONLY xem.invocations
+    ADD CONSTRAINT invocations_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.join_keys
     ADD CONSTRAINT join_keys_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.manifests
@@ -362,8 +437,13 @@ CREATE INDEX user_todos_link ON public.user_todos USING btree (linked_type, link
 CREATE UNIQUE INDEX user_todos_open_link ON public.user_todos USING btree (linked_type, linked_id) WHERE ((status = ANY (ARRAY['open'::text, 'in_progress'::text])) AND (linked_id IS NOT NULL));
 CREATE INDEX user_todos_queue ON public.user_todos USING btree (status, priority, sort_order, created_at);
 CREATE INDEX agent_keys_by_agent ON xem.agent_keys USING btree (agent_name);
+CREATE INDEX approvals_due ON xem.approvals USING btree (due_at) WHERE (state = 'pending'::text);
+CREATE UNIQUE INDEX approvals_one_pending ON xem.approvals USING btree (invocation_id) WHERE (state = 'pending'::text);
 CREATE INDEX audit_events_by_agent ON xem.audit_events USING btree (agent_name, at);
 CREATE INDEX dispatches_open ON xem.dispatches USING btree (agent_name, state) WHERE (state = ANY (ARRAY['queued'::text, 'sent'::text, 'delivered'::text]));
+CREATE INDEX invocations_by_agent ON xem.invocations USING btree (agent_name) WHERE (state = ANY (ARRAY['dispatched'::text, 'running'::text]));
+CREATE INDEX invocations_by_state ON xem.invocations USING btree (state, created_at);
+CREATE INDEX invocations_odm_pending ON xem.invocations USING btree (updated_at) WHERE (odm_state = 'pending'::text);
 CREATE INDEX progress_by_invocation ON xem.progress USING btree (invocation_id, seq);
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_append_only();
 CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_append_only();
@@ -375,10 +455,16 @@ ALTER TABLE ONLY xem.agent_keys
     ADD CONSTRAINT agent_keys_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name);
 ALTER TABLE ONLY xem.agent_keys
     ADD CONSTRAINT agent_keys_join_key_id_fkey FOREIGN KEY (join_key_id) REFERENCES xem.join_keys(id);
+ALTER TABLE ONLY xem.approvals
+    ADD CONSTRAINT approvals_invocation_id_fkey FOREIGN KEY (invocation_id) REFERENCES xem.invocations(id);
 ALTER TABLE ONLY xem.candidates
     ADD CONSTRAINT candidates_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name);
 ALTER TABLE ONLY xem.dispatches
     ADD CONSTRAINT dispatches_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name);
+ALTER TABLE ONLY xem.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_invocation_id_fkey FOREIGN KEY (invocation_id) REFERENCES xem.invocations(id) DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE ONLY xem.invocations
+    ADD CONSTRAINT invocations_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name);
 ALTER TABLE ONLY xem.manifests
     ADD CONSTRAINT manifests_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name);
 ALTER TABLE ONLY xem.progress

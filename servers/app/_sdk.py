@@ -6,6 +6,9 @@ these were checked against).
   initialize/session era's push); the low-level server it wraps has the public method.
 * ``connection_of``: the per-connection object behind a session, the only key the SDK offers that
   lives as long as the client's connection (push subscriptions are dropped with it).
+* ``advertise_tools_list_changed``: MCPServer builds its initialize-era capabilities with default
+  ``NotificationOptions`` (``tools.listChanged`` false) and takes none from its caller; a server whose tool
+  list changes at run time (xem-mcp) must say so, on the low-level server it wraps.
 * ``drop_span_middleware``: the SDK installs an OpenTelemetry span per request unless removed from
   the (public) middleware chain; the class to remove lives in a private module.
 """
@@ -16,12 +19,29 @@ from typing import Any
 
 from mcp.server import MCPServer
 
-__all__ = ["add_request_handler", "connection_of", "drop_span_middleware"]
+__all__ = ["add_request_handler", "advertise_tools_list_changed", "connection_of", "drop_span_middleware"]
 
 
 def add_request_handler(server: MCPServer, method: str, params_type: type, handler: Any) -> None:
     """Serve a JSON-RPC method MCPServer does not (the low-level server's public registration)."""
     server._lowlevel_server.add_request_handler(method, params_type, handler)
+
+
+def advertise_tools_list_changed(server: MCPServer) -> None:
+    """Declare ``tools.listChanged: true`` in the initialize/session era (2026-07-28 derives it from listen)."""
+    from mcp.server.lowlevel.server import NotificationOptions
+
+    lowlevel = server._lowlevel_server
+    original = lowlevel.get_capabilities
+
+    def get_capabilities(notification_options: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if notification_options is None:
+            notification_options = NotificationOptions(tools_changed=True)
+        else:
+            notification_options.tools_changed = True
+        return original(notification_options, *args, **kwargs)
+
+    lowlevel.get_capabilities = get_capabilities  # type: ignore[method-assign]
 
 
 def connection_of(session: Any) -> Any:

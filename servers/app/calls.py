@@ -20,7 +20,8 @@ from mcp_types import INVALID_PARAMS, CallToolResult
 from pydantic import ValidationError
 
 from servers.app.auth import audit, principal_of, refusal
-from servers.app.registry import ToolRegistry, error_result
+from servers.app.dynamic import DynamicTool, ToolSource
+from servers.app.registry import Scope, ToolRegistry, error_result
 from servers.kernel.errors import format_validation_error
 
 __all__ = ["PromptNames", "ToolCalls"]
@@ -29,11 +30,15 @@ __all__ = ["PromptNames", "ToolCalls"]
 class ToolCalls:
     """SDK middleware for ``tools/call``."""
 
-    def __init__(self, server_name: str, tools: list[Tool], registry: ToolRegistry) -> None:
+    def __init__(self, server_name: str, tools: list[Tool], registry: ToolRegistry, source: ToolSource | None = None) -> None:
         self._server_name = server_name
         self._registry = registry
         self._tools = {t.name: t for t in tools}
         self._accepted = {t.name: frozenset(t.parameters.get("properties", {})) for t in tools}
+        self._source = source  # dynamic tools (xem-mcp's per-agent tools): read as they are at each call
+
+    def _dynamic(self, name: str) -> DynamicTool | None:
+        return self._source.current().get(name) if self._source is not None else None
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method != "tools/call" or not isinstance(ctx.params, Mapping) or not isinstance(ctx.params.get("name"), str):
@@ -41,21 +46,23 @@ class ToolCalls:
         name: str = ctx.params["name"]
         arguments = ctx.params.get("arguments") or {}
         tool = self._tools.get(name)
-        if tool is None:
+        dynamic = self._dynamic(name) if tool is None else None
+        accepted = self._accepted[name] if tool is not None else (dynamic.accepted if dynamic is not None else None)
+        if accepted is None:
             raise MCPError(INVALID_PARAMS, f"no tool named {name!r} on {self._server_name}; call tools/list for the tools "
                                            "offered (more come with the server's --toolsets option)")
         if not isinstance(arguments, Mapping):
             return await call_next(ctx)
-        extra = sorted(set(arguments) - self._accepted[name])
+        extra = sorted(set(arguments) - accepted)
         if extra:  # a misspelt argument would otherwise be dropped silently and the call run with a default
-            accepted = sorted(self._accepted[name])
             return error_result(
                 f"[invalid_argument] {name}: {', '.join(extra)} "
                 f"{'is not an argument' if len(extra) == 1 else 'are not arguments'} of this tool "
-                f"(it takes: {', '.join(accepted) or 'no arguments'}); fix the arguments and call again"
+                f"(it takes: {', '.join(sorted(accepted)) or 'no arguments'}); fix the arguments and call again"
             )
         definition = self._registry.get(name)
-        scope = definition.scope_for(dict(arguments)) if definition is not None else "read"
+        scope: Scope = (dynamic.scope if dynamic is not None
+                        else definition.scope_for(dict(arguments)) if definition is not None else "read")
         principal = principal_of(ctx)
         refused = refusal(principal, name, scope)
         if refused is not None:
@@ -70,7 +77,7 @@ class ToolCalls:
         if scope == "management":  # who did what, when (never the key, never argument values)
             await audit(ctx.lifespan_context, principal, f"tools/call {name}", "error" if failed else "ok",
                         detail={"arguments": sorted(arguments)})
-        if failed and not _error_text(result).startswith("["):  # written by the SDK: its argument validation
+        if tool is not None and failed and not _error_text(result).startswith("["):  # written by the SDK: its argument validation
             try:  # the failure path only: validate again to name the arguments the SDK refused
                 tool.fn_metadata.validate_arguments(dict(arguments))
             except ValidationError as exc:

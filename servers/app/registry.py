@@ -121,10 +121,13 @@ class ToolGroup:
 class ToolRegistry:
     """The tools of one server, by toolset, from the groups it lists."""
 
-    def __init__(self, toolsets: dict[str, str], groups: Iterable[ToolGroup], *, compact_schemas: bool = True) -> None:
+    def __init__(self, toolsets: dict[str, str], groups: Iterable[ToolGroup], *, compact_schemas: bool = True,
+                 modifiers: Iterable[str] = ()) -> None:
         if DEFAULT not in toolsets:
             raise ValueError("a server must describe its default toolset")
         self.toolsets = dict(toolsets)  # name -> one-line description
+        # toolsets that change how the others are offered (xem's "compact"): chosen by name only, never by "all"
+        self.modifiers = frozenset(modifiers)
         self.compact_schemas = compact_schemas
         self._tools: dict[str, ToolDef] = {}
         for group in groups:
@@ -158,7 +161,7 @@ class ToolRegistry:
         """
         names = {part.strip() for part in (spec or "").split(",") if part.strip()}
         if "all" in names:
-            return frozenset(self.toolsets)
+            return frozenset(self.toolsets) - self.modifiers
         unknown = sorted(names - set(self.toolsets))
         if unknown:
             raise StartupError(

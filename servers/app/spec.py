@@ -12,6 +12,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.subscriptions import SubscriptionBus
 
 from servers.app.completions import Completer, CompletionKey
+from servers.app.dynamic import ListChanged, ToolSource
 from servers.app.registry import ToolRegistry
 from servers.runtime.database import Target, database_target, open_pool, prepare_database
 from servers.runtime.migrations import MigrationStatus
@@ -44,6 +45,9 @@ class ServerSpec:
     # answer streamable-HTTP POSTs with a plain JSON body instead of an SSE stream (cheaper per call);
     # only for servers that never stream progress or notifications inside a tool call
     json_response: bool = False
+    # tools that change while the server runs (servers.app.dynamic): built once per server, given the ListChanged
+    # that tells its clients; None = the registry's static tools only
+    tool_source: Callable[[Runtime, frozenset[str], ListChanged], ToolSource] | None = None
 
 
 @dataclass

@@ -207,3 +207,56 @@ async def test_three_stdio_servers_started_at_once_share_one_fresh_cluster_and_s
     assert wait_gone(postgres) == [] and suite_processes(0, tmp_path) == [], (
         "the last stdio server to leave stops the cluster"
     )
+
+
+async def test_an_agent_tool_runs_through_the_suite_and_a_destructive_one_waits_for_xeroctl(suite, tmp_path):
+    """The acceptance walk of the XEM bridge on one `xeroctl up`: a real xem-agent, an MCP client over HTTP."""
+    import sys
+
+    from tests.support.wait import wait_for
+    from tests.xem.support import TOOL_SCRIPT, _toml
+
+    def xeroctl(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["xeroctl", *args], env=suite.env, capture_output=True, text=True, timeout=60)
+
+    join = xeroctl("agents", "join-keys", "--create", "--role", "xem", "--ttl", "600")
+    assert join.returncode == 0, join.stderr
+    key_line = next(line for line in suite.lines if "router CURVE public key:" in line)
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "tool.py").write_text(TOOL_SCRIPT)
+    tool = str(tmp_path / "tool.py")
+    config = tmp_path / "agent.toml"
+    config.write_text(_toml({
+        "name": "xem-up", "router": f"tcp://127.0.0.1:{suite.ports['router']}",
+        "router_public_key": key_line.split(":", 1)[1].strip(), "state_dir": str(tmp_path / "state"),
+        "join_key": join.stdout.strip(), "workspaces": [{"name": "ws", "root": str(tmp_path / "ws")}],
+        "tools": [{"name": "echo", "workspace": "ws", "description": "print the arguments", "risk": "read",
+                   "argv": [sys.executable, tool, "echo", "{msg}"], "params": {"msg": {"type": "string"}}},
+                  {"name": "wipe", "workspace": "ws", "description": "append to wipes.txt", "risk": "destructive",
+                   "argv": [sys.executable, tool, "wipe", "{target}"], "params": {"target": {"type": "string"}}}],
+    }))
+    agent = subprocess.Popen(["xem-agent", "--config", str(config)], env=suite.env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        async with suite.client("xem") as client:
+            async def listed() -> bool:
+                return "ws__echo" in {t.name for t in (await client.list_tools()).tools}
+
+            await wait_for(listed, what="ws__echo in tools/list after the agent enrolled", within=60, every=0.2)
+            ran = await client.call_tool("ws__echo", {"msg": "up"})
+            assert ran.structured_content["state"] == "succeeded" and json.loads(ran.structured_content["result"]["stdout"]) == ["up"]
+            gated = await client.call_tool("ws__wipe", {"target": "t1", "idempotency_key": "up-1"})
+            text = gated.content[0].text
+            assert gated.is_error and text.startswith("[approval_required] "), text
+            approval = text.split()[2]
+            assert xeroctl("approvals", "approve", approval).returncode == 0
+
+            async def finished() -> bool:
+                answer = await client.call_tool("ws__wipe", {"target": "t1", "idempotency_key": "up-1"})
+                return not answer.is_error and answer.structured_content["state"] == "succeeded"
+
+            await wait_for(finished, what="the approved wipe to succeed", within=60, every=0.2)
+            assert (tmp_path / "ws" / "wipes.txt").read_text() == "t1\n"
+    finally:
+        agent.terminate()
+        agent.wait(20)

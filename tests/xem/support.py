@@ -30,6 +30,14 @@ elif mode == "gate":
     while not os.path.exists("release") and time.monotonic() < deadline:
         time.sleep(0.01)
     print("done")
+elif mode == "tick":
+    for i in range(int(sys.argv[2])):
+        print(f"tick {i}", flush=True)
+        time.sleep(0.15)
+elif mode == "wipe":
+    with open("wipes.txt", "a") as f:
+        f.write(sys.argv[2] + "\\n")
+    print("wiped " + sys.argv[2])
 '''
 
 FAST = {
@@ -42,6 +50,18 @@ FAST = {
     "XIOPRO_XEM_DROP_AUDIT_INTERVAL_S": "0",
     "XIOPRO_LOG_LEVEL": "INFO",
 }
+
+
+def BRIDGE_TOOLS(tool: str) -> list[dict[str, Any]]:
+    """The extra tools the bridge tests use: a long one with progress, a destructive one, a destructive gate."""
+    return [
+        {"name": "tick", "workspace": "ws", "description": "print n ticks, 0.15 s apart", "risk": "read", "timeout_s": 60,
+         "argv": [sys.executable, tool, "tick", "{n}"], "params": {"n": {"type": "integer", "minimum": 1, "maximum": 400}}},
+        {"name": "wipe", "workspace": "ws", "description": "append the target to wipes.txt", "risk": "destructive",
+         "argv": [sys.executable, tool, "wipe", "{target}"], "params": {"target": {"type": "string", "max_length": 64}}},
+        {"name": "drop", "workspace": "ws", "description": "wait for ./release (destructive)", "risk": "destructive",
+         "timeout_s": 60, "argv": [sys.executable, tool, "gate"]},
+    ]
 
 
 _LIVE: list[Mesh] = []  # meshes of the running test, whose logs a failed wait prints
@@ -116,7 +136,8 @@ class Mesh:
     def router_key(self) -> str:
         return self.xeroctl("agents", "router-key").stdout.strip()
 
-    def agent_config(self, label: str, name: str, join_key: str | None, **extra: Any) -> Path:
+    def agent_config(self, label: str, name: str, join_key: str | None, *, bridge_tools: bool = False,
+                     **extra: Any) -> Path:
         tool = str(self.tmp / "tool.py")
         config = {
             "name": name, "router": self.endpoint, "router_public_key": self.router_key(),
@@ -127,6 +148,7 @@ class Mesh:
                  "params": {"msg": {"type": "string"}, "path": {"type": "path", "required": False}}},
                 {"name": "gate", "workspace": "ws", "description": "wait for ./release", "risk": "write",
                  "timeout_s": 60, "argv": [sys.executable, tool, "gate"]},
+                *(BRIDGE_TOOLS(tool) if bridge_tools else []),
             ],
             **extra,
         }

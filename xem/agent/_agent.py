@@ -202,7 +202,12 @@ class Agent:
     async def _on_cancel(self, frame: Any) -> None:
         event = self._cancel.get(frame.invocation_id)
         if event is not None:
+            log.info("cancelling invocation %s: killing the tool's process group", frame.invocation_id)
             event.set()
+            return
+        cancelled = set(self.queue.get("cancelled") or [])
+        if str(frame.invocation_id) not in cancelled:  # not running: a dispatch of it is refused unrun
+            self.queue.set("cancelled", sorted(cancelled | {str(frame.invocation_id)})[-1000:])
 
     async def _on_dispatch(self, frame: Dispatch) -> None:
         new = self.queue.receive(frame.invocation_id, frame.id, encode(frame))
@@ -214,7 +219,9 @@ class Agent:
     async def _execute(self, frame: Dispatch) -> None:
         found = self._tool(frame.workspace, frame.tool)
         result: dict[str, Any] = {"status": "refused"}
-        if found is None:
+        if str(frame.invocation_id) in (self.queue.get("cancelled") or []):
+            result = {"status": "cancelled", "error": "cancelled before the tool started; it did not run"}
+        elif found is None:
             result["error"] = f"this agent has no tool {frame.tool} bound in workspace {frame.workspace}"
         else:
             tool, root = found
@@ -230,6 +237,8 @@ class Agent:
                                          progress_interval_s=self.config.progress_interval_ms / 1000)
                 self._cancel.pop(frame.invocation_id, None)
                 result = {k: getattr(outcome, k) for k in ("status", "exit_code", "stdout", "stderr", "truncated", "duration_ms", "error")}
+                if cancel.is_set() and outcome.error == "cancelled":
+                    result["status"] = "killed"
         if result["status"] == "refused":
             log.warning("refused invocation %s of %s/%s: %s", frame.invocation_id, frame.workspace, frame.tool, result["error"])
         self._finish(frame, self._fitting(Result(sender=self.config.name, invocation_id=frame.invocation_id,

@@ -137,7 +137,8 @@ class Progress(_Frame):
 class Result(_Frame):
     kind: Literal["result"] = "result"
     invocation_id: uuid.UUID
-    status: Literal["succeeded", "failed", "timed_out", "refused", "interrupted"]
+    # cancelled: a cancel arrived before the tool started (no effect); killed: stopped by a cancel while it ran
+    status: Literal["succeeded", "failed", "timed_out", "refused", "interrupted", "cancelled", "killed"]
     exit_code: int | None = None
     stdout: str = ""
     stderr: str = ""

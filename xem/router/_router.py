@@ -199,6 +199,10 @@ class Router:
                 await services.mark_sent(self._xem, frame.invocation_id)
             else:
                 self._routes.pop(name, None)
+        for name, cancel in await services.cancels_due(self._xem, agent):
+            route = self._routes.get(name)
+            if route is not None and self._status_of(route[0]) == "active" and not await self._send(route[1], cancel):
+                self._routes.pop(name, None)
 
     async def _on_notify(self, channel: str, payload: str) -> None:
         if channel == channels.XEM_KEYS:
@@ -216,6 +220,7 @@ class Router:
             self._dropped_audit = {k: t for k, t in self._dropped_audit.items() if now - t < s.drop_audit_interval_s}
             try:
                 await services.mark_offline(self._xem, s.offline_after_s)
+                await services.expire_approvals(self._xem)
                 await self.reload_keys()
                 await self._push(None)
             except (OSError, asyncpg.PostgresError) as exc:

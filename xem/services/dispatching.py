@@ -15,12 +15,13 @@ import asyncpg
 import jsonschema
 
 from xem.domain.manifest import Manifest
-from xem.domain.protocol import ROUTER_SENDER, Dispatch, Progress, Result, TraceContext, new_trace_context
+from xem.domain.protocol import ROUTER_SENDER, Cancel, Dispatch, Progress, Result, TraceContext, new_trace_context
 from xem.errors import AgentStateError, ParameterRefused
 from xem.services._work import Work, single_statement, transactional
 from xem.services.leases import authorize
+from xem.services.recovery import on_delivered, on_result
 
-__all__ = ["create_dispatch", "dispatches_due", "mark_delivered", "mark_sent", "record_progress", "record_result"]
+__all__ = ["cancels_due", "create_dispatch", "dispatches_due", "mark_delivered", "mark_sent", "record_progress", "record_result"]
 
 
 @transactional
@@ -76,8 +77,10 @@ async def mark_delivered(w: Work, curve_key: str, sender: str, ref: uuid.UUID) -
     key = await authorize(w, curve_key, sender)
     if key is None:
         return None
-    delivered: bool = await w.dispatches.mark_delivered(key.agent_name, ref)
-    return delivered
+    invocation_id = await w.dispatches.mark_delivered(key.agent_name, ref)
+    if invocation_id is not None:
+        await on_delivered(w, invocation_id)
+    return invocation_id is not None
 
 
 @transactional
@@ -93,6 +96,8 @@ async def record_result(w: Work, curve_key: str, frame: Result) -> str | None:
     )
     if outcome == "recorded" and state == "ambiguous":
         await w.audit.event("ambiguous_mutation", agent=key.agent_name, invocation=str(frame.invocation_id))
+    if outcome == "recorded":
+        await on_result(w, key.agent_name, frame)
     return outcome
 
 
@@ -103,4 +108,14 @@ async def record_progress(w: Work, curve_key: str, frame: Progress) -> str | Non
         return None
     outcome: str = await w.dispatches.record_progress(key.agent_name, frame.id, frame.invocation_id, frame.seq,
                                                       frame.stream, frame.data)
+    if outcome == "recorded":
+        await w.invocations.notify_progress(frame.invocation_id)
     return outcome
+
+
+@single_statement
+async def cancels_due(w: Work, agent: str | None) -> list[tuple[str, Cancel]]:
+    """(agent, cancel frame) for every cancelled invocation whose dispatch has left the router."""
+    return [(r["agent_name"], Cancel(sender=ROUTER_SENDER, invocation_id=r["id"],
+                                     trace_context=TraceContext.model_validate(json.loads(r["trace_context"])).child()))
+            for r in await w.dispatches.cancels_due(agent)]

@@ -16,6 +16,7 @@ from xem.domain.manifest import manifest_hash
 from xem.domain.protocol import Candidates, LeaseRenewal, ManifestFrame
 from xem.errors import AgentStateError
 from xem.services._work import Work, transactional
+from xem.services.recovery import on_lost_agent, on_lost_dispatch
 from xem.store import AgentKey
 
 __all__ = ["LeaseOutcome", "authorize", "mark_offline", "renew", "store_candidates", "store_manifest"]
@@ -70,6 +71,7 @@ async def _reconcile(w: Work, agent: str, in_flight: set[str]) -> None:
         state = "queued" if row["risk"] == "read" else "ambiguous"
         await dispatches.set_state(row["id"], state)
         await w.audit.event("dispatch_lost", agent=agent, invocation=str(row["id"]), now=state)
+        await on_lost_dispatch(w, agent, row["id"], row["risk"])
 
 
 @transactional
@@ -110,6 +112,7 @@ async def mark_offline(w: Work, offline_after_s: float) -> list[str]:
     for name in names:
         await w.audit.event("offline", agent=name, after_s=offline_after_s)
         await w.registry.upsert(name, "offline", heartbeat=False)
+        await on_lost_agent(w, name)
     if names:
         log.info("agents offline after %.1fs without renewal: %s", offline_after_s, ", ".join(names))
     return names

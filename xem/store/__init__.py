@@ -10,12 +10,16 @@ from functools import cached_property
 import asyncpg
 
 from xem.store.agents import AgentKey, AgentStore
+from xem.store.approvals import ApprovalStore
 from xem.store.audit import AuditStore
+from xem.store.bus_alerts import BusAlertStore
 from xem.store.bus_registry import BusRegistryStore
 from xem.store.dispatches import DispatchStore
+from xem.store.invocations import InvocationStore
 from xem.store.join_keys import JoinKeyStore
 
-__all__ = ["AgentKey", "AgentStore", "AuditStore", "BusRegistryStore", "DispatchStore", "JoinKeyStore", "XemStores"]
+__all__ = ["AgentKey", "AgentStore", "ApprovalStore", "AuditStore", "BusAlertStore", "BusRegistryStore", "DispatchStore",
+           "InvocationStore", "JoinKeyStore", "XemStores"]
 
 
 class XemStores:
@@ -43,3 +47,15 @@ class XemStores:
     @cached_property
     def registry(self) -> BusRegistryStore:
         return BusRegistryStore(self.conn)
+
+    @cached_property
+    def invocations(self) -> InvocationStore:
+        return InvocationStore(self.conn)
+
+    @cached_property
+    def approvals(self) -> ApprovalStore:
+        return ApprovalStore(self.conn)
+
+    @cached_property
+    def bus_alerts(self) -> BusAlertStore:
+        return BusAlertStore(self.conn)

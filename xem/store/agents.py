@@ -36,6 +36,24 @@ class AgentStore:
         """Tell every router (at commit) that ``name``'s keys changed: it reloads its key ring."""
         await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_KEYS, name)
 
+    async def notify_tools_changed(self, name: str) -> None:
+        """Tell every xem-mcp process (at commit) that ``name``'s servable tools may have changed."""
+        await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_TOOLS, name)
+
+    async def serving(self) -> list[asyncpg.Record]:
+        """Online agents (the only ones that receive dispatches) with their manifests, by name."""
+        return await self.conn.fetch(
+            "SELECT name, manifest FROM xem.agents WHERE state = 'online' AND manifest IS NOT NULL ORDER BY name"
+        )
+
+    async def declaring(self, workspace: str, tool: str) -> list[tuple[str, str]]:
+        """(name, state) of every agent whose stored manifest declares ``workspace``/``tool``, in any state."""
+        rows = await self.conn.fetch(
+            "SELECT a.name, a.state FROM xem.agents a, jsonb_array_elements(coalesce(a.manifest->'tools', '[]'::jsonb)) t "
+            "WHERE t->>'workspace' = $1 AND t->>'name' = $2 ORDER BY a.name", workspace, tool,
+        )
+        return [(r[0], r[1]) for r in rows]
+
     async def key(self, public_key: str, *, lock: bool = False) -> AgentKey | None:
         row = await self.conn.fetchrow(
             "SELECT k.public_key, k.agent_name, k.status, a.state FROM xem.agent_keys k "
@@ -68,6 +86,7 @@ class AgentStore:
             "ON CONFLICT (name) DO UPDATE SET state = EXCLUDED.state, role = EXCLUDED.role, updated_at = now()",
             name, role, state,
         )
+        await self.notify_tools_changed(name)
 
     async def add_key(self, public_key: str, name: str, fingerprint: str, join_key_id: uuid.UUID) -> None:
         await self.conn.execute(
@@ -87,14 +106,20 @@ class AgentStore:
 
     async def set_state(self, name: str, state: str) -> None:
         await self.conn.execute("UPDATE xem.agents SET state = $2, updated_at = now() WHERE name = $1", name, state)
+        await self.notify_tools_changed(name)
 
-    async def renew(self, name: str, in_flight: list[str]) -> None:
-        """Record a lease renewal; a renewal brings an offline agent back online (nothing else)."""
-        await self.conn.execute(
-            "UPDATE xem.agents SET last_lease_at = now(), in_flight = $2::jsonb, updated_at = now(), "
-            "state = CASE WHEN state = 'offline' THEN 'online' ELSE state END WHERE name = $1",
+    async def renew(self, name: str, in_flight: list[str]) -> bool:
+        """Record a lease renewal; a renewal brings an offline agent back online (nothing else). True if it did."""
+        back = await self.conn.fetchval(
+            "UPDATE xem.agents a SET last_lease_at = now(), in_flight = $2::jsonb, updated_at = now(), "
+            "state = CASE WHEN a.state = 'offline' THEN 'online' ELSE a.state END "
+            "FROM (SELECT state FROM xem.agents WHERE name = $1 FOR UPDATE) before "
+            "WHERE a.name = $1 RETURNING before.state = 'offline'",
             name, json.dumps(in_flight),
         )
+        if back:
+            await self.notify_tools_changed(name)
+        return bool(back)
 
     async def store_manifest(self, name: str, manifest: dict[str, Any], digest: str, version: int) -> bool:
         """Make ``manifest`` current; True if this hash was not recorded for the agent before."""
@@ -102,6 +127,7 @@ class AgentStore:
             "UPDATE xem.agents SET manifest = $2::jsonb, manifest_hash = $3, manifest_version = $4, updated_at = now() "
             "WHERE name = $1", name, json.dumps(manifest), digest, version,
         )
+        await self.notify_tools_changed(name)
         status = await self.conn.execute(
             "INSERT INTO xem.manifests (agent_name, manifest_hash, manifest_version, manifest) VALUES ($1, $2, $3, $4::jsonb) "
             "ON CONFLICT DO NOTHING", name, digest, version, json.dumps(manifest),
@@ -114,6 +140,8 @@ class AgentStore:
             "AND (last_lease_at IS NULL OR last_lease_at < now() - make_interval(secs => $1)) RETURNING name",
             older_than_s,
         )
+        for r in rows:
+            await self.notify_tools_changed(r[0])
         return [r[0] for r in rows]
 
     async def page(self, limit: int = 200, after: str | None = None) -> list[asyncpg.Record]:

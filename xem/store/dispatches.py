@@ -50,12 +50,41 @@ class DispatchStore:
             "WHERE id = $1 AND state IN ('queued', 'sent')", invocation_id,
         )
 
-    async def mark_delivered(self, agent: str, frame_id: uuid.UUID) -> bool:
-        status = await self.conn.execute(
+    async def mark_delivered(self, agent: str, frame_id: uuid.UUID) -> uuid.UUID | None:
+        """The invocation id of the dispatch frame ``frame_id`` the agent acknowledged (None: not one of its open ones)."""
+        found: uuid.UUID | None = await self.conn.fetchval(
             "UPDATE xem.dispatches SET state = 'delivered', delivered_at = now() "
-            "WHERE frame_id = $1 AND agent_name = $2 AND state IN ('queued', 'sent')", frame_id, agent,
+            "WHERE frame_id = $1 AND agent_name = $2 AND state IN ('queued', 'sent') RETURNING id", frame_id, agent,
         )
-        return status.endswith(" 1")
+        return found
+
+    async def cancel_queued(self, invocation_id: uuid.UUID) -> bool:
+        """Cancel a dispatch the router has not sent yet (it never reaches the agent); False if it left already."""
+        found = await self.conn.fetchval(
+            "UPDATE xem.dispatches SET state = 'cancelled', completed_at = now() WHERE id = $1 AND state = 'queued' RETURNING id",
+            invocation_id,
+        )
+        return found is not None
+
+    async def reroute(self, invocation_id: uuid.UUID, agent: str, frame_id: uuid.UUID) -> None:
+        """Queue the dispatch again, to ``agent``, under a new frame id (a late result of the old agent is refused)."""
+        await self.conn.execute(
+            "UPDATE xem.dispatches SET agent_name = $2, frame_id = $3, state = 'queued', sent_at = NULL, delivered_at = NULL "
+            "WHERE id = $1", invocation_id, agent, frame_id,
+        )
+
+    async def notify_cancel(self, agent: str) -> None:
+        """Tell every router (at commit) that ``agent`` has an invocation to cancel."""
+        await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_DISPATCH, agent)
+
+    async def cancels_due(self, agent: str | None) -> list[asyncpg.Record]:
+        """(agent, invocation id, trace context) of dispatches that left the router and whose invocation was cancelled."""
+        return await self.conn.fetch(
+            "SELECT d.agent_name, d.id, d.trace_context FROM xem.dispatches d JOIN xem.invocations i ON i.id = d.id "
+            "WHERE ($1::text IS NULL OR d.agent_name = $1) AND i.cancel_requested AND i.state IN ('dispatched', 'running') "
+            "AND d.state IN ('sent', 'delivered') LIMIT 1000",
+            agent,
+        )
 
     async def record_result(self, agent: str, invocation_id: uuid.UUID, frame_id: uuid.UUID, result: dict[str, Any],
                             state: str) -> str:

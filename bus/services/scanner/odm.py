@@ -1,17 +1,20 @@
 """Condition sources read from the ODM API: stale tasks, pending approvals, escalations, budgets.
 
-Tasks and approvals come from ``odm://feeds/tasks``. Escalations and budgets come from
+Tasks and approvals come from ``odm://feeds/tasks``; the approval source also reads the pending XEM approval
+requests from the bus database (``bus.store.xem_approvals``). Escalations and budgets come from
 ``odm://feeds/escalations`` and ``odm://feeds/budgets``, which a later ODM issue adds: until the ODM
 offers them, these sources report themselves unsupported (and so dismiss nothing).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from bus.domain.scans import Condition
+from bus.services._work import Work, read_only
 from bus.services.scanner.sources import ScanInputs, Source
 
 __all__ = ["BudgetSource", "EscalationSource", "PendingApprovalSource", "StaleTaskSource", "odm_sources"]
@@ -71,16 +74,50 @@ class StaleTaskSource:
         return {t: f"task {t} is no longer in progress for over {self.after_s / 3600:g} h" for t in linked_ids}
 
 
+@read_only
+async def _xem_pending(work: Work) -> list[Any]:
+    rows: list[Any] = await work.xem_approvals.pending()
+    return rows
+
+
+@read_only
+async def _xem_states(work: Work, ids: list[uuid.UUID]) -> dict[str, Any]:
+    states: dict[str, Any] = await work.xem_approvals.states(ids)
+    return states
+
+
+def _xem_id(linked_id: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(linked_id)
+    except ValueError:
+        return None
+
+
 class PendingApprovalSource:
-    """Tasks waiting for a human approval (``approval.waiting``)."""
+    """Tasks waiting for a human approval (``approval.waiting``) and pending XEM approval requests (gated tool
+    calls, read from the bus database); an ODM that cannot be read makes the whole source unavailable."""
 
     name = "odm.tasks.approval"
     linked_type = "approval"
 
     async def read(self, inputs: ScanInputs) -> list[Condition]:
+        xem = [
+            Condition(
+                linked_type="approval",
+                linked_id=str(r["id"]),
+                title=f"Approve or reject {r['workspace']}__{r['tool']} ({r['risk']}): xeroctl approvals approve {r['id']}"[:300],
+                priority="critical" if r["risk"] == "irreversible" else "high",
+                description=f"XEM invocation {r['invocation_id']} waits for an approval (asked: "
+                            f"{r['assignee'] or 'any operator'}, due {r['due_at']:%Y-%m-%d %H:%M} UTC); "
+                            f"`xeroctl approvals reject {r['id']} --reason ...` to refuse it",
+                environment="xem",
+                since=r["created_at"],
+            )
+            for r in await _xem_pending(inputs.services)
+        ]
         odm = await inputs.odm()
         items = await odm.feed("tasks", status_state="approval.waiting")
-        return [
+        return xem + [
             Condition(
                 linked_type="approval",
                 linked_id=task_id,
@@ -95,7 +132,19 @@ class PendingApprovalSource:
         ]
 
     async def cleared_reasons(self, inputs: ScanInputs, linked_ids: Iterable[str]) -> dict[str, str]:
-        return {t: f"task {t} no longer waits for approval (decided or withdrawn)" for t in linked_ids}
+        ids = list(linked_ids)
+        xem = [i for i in (_xem_id(t) for t in ids) if i is not None]
+        states = await _xem_states(inputs.services, xem) if xem else {}
+        reasons = {}
+        for t in ids:
+            row = states.get(t)
+            if row is not None:
+                reasons[t] = f"XEM approval {t} was {row['state']}" + (f" by {row['decided_by']}" if row["decided_by"] else "")
+            elif _xem_id(t) is not None:
+                reasons[t] = f"XEM approval {t} no longer exists"
+            else:
+                reasons[t] = f"task {t} no longer waits for approval (decided or withdrawn)"
+        return reasons
 
 
 class EscalationSource:

@@ -71,4 +71,5 @@ async def test_session_era_capabilities_name_what_is_served(suite_settings, spec
     assert caps.logging is not None and caps.tools is not None and caps.prompts is not None
     assert caps.completions is not None
     assert caps.resources.subscribe is (spec is bus.SPEC), "only the Bus pushes resource updates"
-    assert not caps.tools.list_changed and not caps.extensions
+    assert caps.tools.list_changed is (spec is xem.SPEC), "only xem-mcp's tool list changes (agents come and go)"
+    assert not caps.extensions

@@ -48,3 +48,12 @@ def test_the_span_middleware_is_found_and_dropped_from_the_public_chain():
     assert any(isinstance(m, OpenTelemetryMiddleware) for m in server.middleware)
     _sdk.drop_span_middleware(server)
     assert not any(isinstance(m, OpenTelemetryMiddleware) for m in server.middleware)
+
+
+async def test_a_server_can_advertise_tools_list_changed_in_the_session_era():
+    server = MCPServer("seam")
+    _sdk.advertise_tools_list_changed(server)
+    with anyio.fail_after(10):
+        async with Client(server, mode="legacy") as client:
+            caps = client.server_capabilities
+            assert caps.tools is not None and caps.tools.list_changed is True

@@ -1,0 +1,215 @@
+"""Invocations: a tool call becomes a row (idempotent by key), waits for an approval if its policy says so,
+and is dispatched to an online agent serving the tool; read it, or cancel it.
+
+Everything is checked before anything is written, and all of it is one transaction: a call refused for any
+reason leaves no invocation, no approval, no dispatch (and releases its idempotency key).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+from servers.kernel.errors import Conflict, IdempotencyMismatch, InvalidArgument, InvalidTransition, NotFound, Unavailable
+from xem.domain.approvals import ApprovalPolicy, default_policy
+from xem.domain.catalog import Catalog, ExecTool, build_catalog
+from xem.domain.invocations import FINAL, request_hash
+from xem.domain.manifest import canonical_json
+from xem.domain.protocol import ROUTER_SENDER, Dispatch, TraceContext, new_trace_context
+from xem.domain.views import InvocationView, invocation_view
+from xem.errors import AgentStateError
+from xem.services._work import Work, read_only, transactional
+
+__all__ = ["CallRequest", "Started", "cancel_invocation", "exec_catalog", "get_invocation", "policy_for", "start_invocation"]
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    workspace: str
+    tool: str
+    arguments: dict[str, Any]
+    idempotency_key: str | None = None
+    agent: str | None = None
+    task_id: str | None = None
+    caller: str | None = None
+    trace_context: TraceContext | None = None
+
+
+@dataclass(frozen=True)
+class Started:
+    invocation: InvocationView
+    replayed: bool  # an earlier call with the same idempotency key and request
+    inline: bool  # its pending approval may be decided by the caller (policy allows inline approval)
+
+
+async def catalog_of(w: Work) -> Catalog:
+    return build_catalog([(r["name"], json.loads(r["manifest"])) for r in await w.agents.serving()])
+
+
+@read_only
+async def exec_catalog(w: Work) -> Catalog:
+    """The (workspace, tool) pairs online agents serve now."""
+    return await catalog_of(w)
+
+
+async def policy_for(w: Work, workspace: str, risk: str) -> ApprovalPolicy:
+    row = await w.approvals.policy(workspace, risk)
+    if row is None:
+        return default_policy(workspace, risk)
+    return ApprovalPolicy(workspace=workspace, risk=risk, required=row["required"], sla_s=row["sla_s"],
+                          escalation=tuple(row["escalation"]), inline=row["inline"])
+
+
+def _check_arguments(spec: ExecTool, arguments: dict[str, Any]) -> None:
+    try:
+        jsonschema.validate(arguments, spec.input_schema)
+    except jsonschema.ValidationError as exc:
+        where = ".".join(str(p) for p in exc.absolute_path) or "arguments"
+        raise InvalidArgument(f"{spec.name}: {where}: {exc.message}; see describe_exec_tool(workspace={spec.workspace!r}, "
+                              f"tool={spec.tool!r}) for the schema") from None
+
+
+async def _resolve(w: Work, req: CallRequest) -> tuple[ExecTool, str]:
+    """The tool and the agent to dispatch to (least in flight, or the one named).
+
+    Raises:
+        NotFound, Unavailable, AgentStateError: unknown tool/agent, nobody online serving it, agent stopped.
+    """
+    name = f"{req.workspace}__{req.tool}"
+    catalog = await catalog_of(w)
+    spec = catalog.find(req.workspace, req.tool)
+    if req.agent is not None:
+        row = await w.agents.get(req.agent)
+        if row is None:
+            raise NotFound(f"no agent named {req.agent}; call list_agents for the enrolled agents")
+        if row["state"] in ("conflict_pill", "revoked"):
+            raise AgentStateError(f"agent {req.agent} is {row['state']}: dispatch is stopped until an operator runs "
+                                  f"`xeroctl agents recover {req.agent}`; call without agent to use another")
+        if row["state"] != "online":
+            raise Unavailable(f"agent {req.agent} is offline; call without agent to use another online agent, or retry "
+                              "when it renews its lease")
+        if spec is None or req.agent not in spec.agents:
+            raise NotFound(f"agent {req.agent} serves no tool {name}; call list_exec_tools for what it serves")
+        return spec, req.agent
+    if spec is None:
+        declared = await w.agents.declaring(req.workspace, req.tool)
+        if declared:
+            raise Unavailable(f"no online agent serves {name} (declared by {', '.join(f'{a} ({s})' for a, s in declared)}); "
+                              "retry when one is online, see list_agents")
+        raise NotFound(f"no tool {name}: no enrolled agent declares tool {req.tool!r} in workspace {req.workspace!r}; "
+                       "call list_exec_tools for the tools offered")
+    counts = await w.invocations.in_flight_counts()
+    return spec, min(spec.agents, key=lambda a: (counts.get(a, 0), a))
+
+
+async def dispatch(w: Work, invocation_id: uuid.UUID, agent: str, spec: ExecTool, arguments: dict[str, Any],
+                   trace: TraceContext) -> None:
+    """Queue the dispatch frame for the router and mark the invocation dispatched (inside the caller's transaction)."""
+    frame = Dispatch(sender=ROUTER_SENDER, invocation_id=invocation_id, workspace=spec.workspace, tool=spec.tool,
+                     params=arguments, risk=spec.risk, trace_context=trace)
+    await w.dispatches.create(invocation_id, agent, spec.workspace, spec.tool, arguments, spec.risk, frame.id,
+                              trace.model_dump())
+    await w.invocations.set_state(invocation_id, "dispatched", agent=agent)
+    await w.dispatches.notify_new(agent)
+
+
+async def _view(w: Work, invocation_id: uuid.UUID, output_limit: int) -> InvocationView:
+    row = await w.invocations.get(invocation_id)
+    if row is None:
+        raise NotFound(f"no invocation {invocation_id}")
+    return invocation_view(row, await w.approvals.latest_for(invocation_id), output_limit=output_limit)
+
+
+@transactional
+async def start_invocation(w: Work, req: CallRequest, *, retention_s: float, max_argument_bytes: int,
+                           output_limit: int = 16_000) -> Started:
+    """Create (or, for a known idempotency key, find) the invocation of ``req``; dispatch it unless it needs approval.
+
+    Raises:
+        InvalidArgument: arguments too large or not matching the schema (named field). IdempotencyMismatch: the key
+        was used for another request. NotFound, Unavailable, AgentStateError: see ``_resolve``.
+    """
+    size = len(canonical_json(req.arguments).encode())
+    if size > max_argument_bytes:
+        raise InvalidArgument(f"{req.workspace}__{req.tool}: arguments are {size} bytes of JSON, over the limit of "
+                              f"{max_argument_bytes}; pass large content by reference (a path in the workspace)")
+    invocation_id = uuid.uuid4()
+    digest = request_hash(req.workspace, req.tool, req.arguments)
+    if req.idempotency_key is not None:
+        held = await w.invocations.claim_key(req.idempotency_key, invocation_id, digest, retention_s)
+        if held["invocation_id"] != invocation_id:
+            original = await w.invocations.get(held["invocation_id"])
+            if held["request_hash"] != digest and original is not None:
+                raise IdempotencyMismatch(
+                    f"idempotency_key {req.idempotency_key!r} was used for invocation {held['invocation_id']} "
+                    f"({original['workspace']}__{original['tool']} with other arguments); use a new key for a new request")
+            view = await _view(w, held["invocation_id"], output_limit)
+            policy = await policy_for(w, view.workspace, view.risk)
+            return Started(view, replayed=True, inline=policy.inline)
+    spec, agent = await _resolve(w, req)
+    _check_arguments(spec, req.arguments)
+    trace = req.trace_context.child() if req.trace_context is not None else new_trace_context()
+    await w.invocations.insert(invocation_id, spec.workspace, spec.tool, req.arguments, digest, spec.risk,
+                               requested_agent=req.agent, idempotency_key=req.idempotency_key, task_id=req.task_id,
+                               caller=req.caller, trace_context=trace.model_dump())
+    policy = await policy_for(w, spec.workspace, spec.risk)
+    if policy.required:
+        await w.approvals.open(uuid.uuid4(), invocation_id, 0, None, policy.sla_s)
+        await w.invocations.set_state(invocation_id, "pending_approval")
+        await w.audit.event("approval_requested", agent=agent, invocation=str(invocation_id), tool=spec.name, risk=spec.risk)
+    else:
+        await dispatch(w, invocation_id, agent, spec, req.arguments, trace)
+    return Started(await _view(w, invocation_id, output_limit), replayed=False, inline=policy.inline)
+
+
+@read_only
+async def get_invocation(w: Work, invocation_id: uuid.UUID, *, output_limit: int = 16_000) -> InvocationView:
+    """Raises NotFound."""
+    row = await w.invocations.get(invocation_id)
+    if row is None:
+        raise NotFound(f"no invocation {invocation_id}; the id comes from an earlier call's answer")
+    return invocation_view(row, await w.approvals.latest_for(invocation_id), output_limit=output_limit)
+
+
+@read_only
+async def progress_since(w: Work, invocation_id: uuid.UUID, after_seq: int) -> list[tuple[int, str, str]]:
+    """(seq, stream, data) of the progress frames after ``after_seq``."""
+    return [(r["seq"], r["stream"], r["data"]) for r in await w.dispatches.progress(invocation_id) if r["seq"] > after_seq]
+
+
+@transactional
+async def cancel_invocation(w: Work, invocation_id: uuid.UUID, *, by: str = "mcp") -> InvocationView:
+    """Cancel an invocation: at once if it has not left the router; otherwise a cancel goes to the agent, which kills
+    the tool's process group (a mutation already running then ends ambiguous).
+
+    Raises:
+        NotFound: no such invocation. InvalidTransition: it already ended.
+    """
+    row = await w.invocations.get(invocation_id, lock=True)
+    if row is None:
+        raise NotFound(f"no invocation {invocation_id}; the id comes from an earlier call's answer")
+    state = row["state"]
+    if state in FINAL or state == "ambiguous":
+        raise InvalidTransition(f"invocation {invocation_id} already ended {state}; nothing to cancel"
+                                + ("; resolve it with resolve_ambiguous (--toolsets management)" if state == "ambiguous" else ""))
+    if state in ("created", "pending_approval"):
+        pending = await w.approvals.latest_for(invocation_id)
+        if pending is not None and pending["state"] == "pending":
+            await w.approvals.decide(pending["id"], "rejected", by, "the invocation was cancelled", "cancel")
+        await w.invocations.set_state(invocation_id, "cancelled", error="cancelled before it was dispatched")
+    elif await w.dispatches.cancel_queued(invocation_id):
+        await w.invocations.set_state(invocation_id, "cancelled", error="cancelled before it reached the agent")
+    elif not row["cancel_requested"]:
+        await w.invocations.mark_cancel_requested(invocation_id)
+        await w.dispatches.notify_cancel(row["agent_name"])
+        await w.audit.event("cancel_requested", agent=row["agent_name"], invocation=str(invocation_id), by=by)
+    return await _view(w, invocation_id, 16_000)
+
+
+def conflict_already(decided: Any) -> Conflict:
+    return Conflict(f"approval {decided['id']} was already {decided['state']} by {decided['decided_by'] or 'the SLA'} "
+                    f"at {decided['decided_at']:%Y-%m-%d %H:%M:%S} UTC; the first decision stands")

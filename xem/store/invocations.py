@@ -1,0 +1,142 @@
+"""Invocations and their idempotency keys; every state change is announced (at commit) on ``XEM_INVOCATIONS``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import asyncpg
+
+from servers.kernel import channels
+
+__all__ = ["InvocationStore"]
+
+
+class InvocationStore:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def notify(self, invocation_id: uuid.UUID, state: str) -> None:
+        """Tell every xem-mcp process (at commit) that the invocation changed: its waiters read it again."""
+        await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_INVOCATIONS, f"{invocation_id}:{state}")
+
+    async def notify_progress(self, invocation_id: uuid.UUID) -> None:
+        await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_PROGRESS, str(invocation_id))
+
+    async def insert(self, invocation_id: uuid.UUID, workspace: str, tool: str, arguments: dict[str, Any], digest: str,
+                     risk: str, *, requested_agent: str | None, idempotency_key: str | None, task_id: str | None,
+                     caller: str | None, trace_context: dict[str, Any]) -> None:
+        await self.conn.execute(
+            "INSERT INTO xem.invocations (id, workspace, tool, arguments, request_hash, risk, state, requested_agent, "
+            "idempotency_key, task_id, caller, trace_context) "
+            "VALUES ($1, $2, $3, $4::jsonb, $5, $6, 'created', $7, $8, $9, $10, $11::jsonb)",
+            invocation_id, workspace, tool, json.dumps(arguments), digest, risk, requested_agent, idempotency_key, task_id,
+            caller, json.dumps(trace_context),
+        )
+
+    async def claim_key(self, key: str, invocation_id: uuid.UUID, digest: str, retention_s: float) -> asyncpg.Record:
+        """Bind ``key`` to ``invocation_id`` unless it is bound (and unexpired); the row that holds the key now.
+
+        The primary key decides: a concurrent first use waits here for the other transaction to commit."""
+        row = await self.conn.fetchrow(
+            "INSERT INTO xem.idempotency_keys (key, invocation_id, request_hash, expires_at) "
+            "VALUES ($1, $2, $3, now() + make_interval(secs => $4)) "
+            "ON CONFLICT (key) DO UPDATE SET invocation_id = EXCLUDED.invocation_id, request_hash = EXCLUDED.request_hash, "
+            "created_at = now(), expires_at = EXCLUDED.expires_at WHERE xem.idempotency_keys.expires_at <= now() "
+            "RETURNING key, invocation_id, request_hash",
+            key, invocation_id, digest, retention_s,
+        )
+        if row is None:
+            row = await self.conn.fetchrow("SELECT key, invocation_id, request_hash FROM xem.idempotency_keys WHERE key = $1", key)
+        assert row is not None
+        return row
+
+    async def purge_keys(self) -> int:
+        status = await self.conn.execute("DELETE FROM xem.idempotency_keys WHERE expires_at <= now()")
+        return int(status.split()[-1])
+
+    async def get(self, invocation_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
+        return await self.conn.fetchrow("SELECT * FROM xem.invocations WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+                                        invocation_id)
+
+    async def set_state(self, invocation_id: uuid.UUID, state: str, *, agent: str | None = None, error: str | None = None,
+                        result: dict[str, Any] | None = None) -> None:
+        """Move to ``state`` (the service checked the transition), stamping the matching timestamp."""
+        await self.conn.execute(
+            "UPDATE xem.invocations SET state = $2, updated_at = now(), agent_name = coalesce($3, agent_name), "
+            "error = coalesce($4, error), result = coalesce($5::jsonb, result), "
+            "dispatched_at = CASE WHEN $2 = 'dispatched' THEN now() ELSE dispatched_at END, "
+            "started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END, "
+            "finished_at = CASE WHEN $2 IN ('succeeded', 'failed', 'rejected', 'timeout', 'cancelled', 'ambiguous') "
+            "                   THEN coalesce(finished_at, now()) ELSE finished_at END, "
+            "odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' "
+            "                  AND $2 IN ('succeeded', 'failed', 'rejected', 'timeout', 'cancelled') THEN 'pending' "
+            "                 ELSE odm_state END "
+            "WHERE id = $1",
+            invocation_id, state, agent, error, None if result is None else json.dumps(result),
+        )
+        await self.notify(invocation_id, state)
+
+    async def mark_cancel_requested(self, invocation_id: uuid.UUID) -> None:
+        await self.conn.execute("UPDATE xem.invocations SET cancel_requested = true, updated_at = now() WHERE id = $1",
+                                invocation_id)
+
+    async def count_redispatch(self, invocation_id: uuid.UUID) -> None:
+        await self.conn.execute("UPDATE xem.invocations SET redispatches = redispatches + 1 WHERE id = $1", invocation_id)
+
+    async def resolve(self, invocation_id: uuid.UUID, state: str, resolution: dict[str, Any]) -> None:
+        await self.conn.execute(
+            "UPDATE xem.invocations SET state = $2, resolution = $3::jsonb, updated_at = now(), "
+            "odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' THEN 'pending' ELSE odm_state END "
+            "WHERE id = $1",
+            invocation_id, state, json.dumps(resolution),
+        )
+        await self.notify(invocation_id, state)
+
+    async def settle_late(self, invocation_id: uuid.UUID, state: str, result: dict[str, Any]) -> None:
+        """A result that reached an ambiguous (or operator-resolved) invocation: it is the truth; the resolution stays."""
+        await self.conn.execute(
+            "UPDATE xem.invocations SET state = $2, result = $3::jsonb, late_result = true, updated_at = now(), "
+            "odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' THEN 'pending' ELSE odm_state END "
+            "WHERE id = $1",
+            invocation_id, state, json.dumps(result),
+        )
+        await self.notify(invocation_id, state)
+
+    async def in_flight_on(self, agent: str) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            "SELECT i.id, i.risk, i.state, i.workspace, i.tool, i.agent_name, i.redispatches, i.requested_agent, i.cancel_requested, "
+            "d.state AS dispatch_state "
+            "FROM xem.invocations i JOIN xem.dispatches d ON d.id = i.id "
+            "WHERE i.agent_name = $1 AND i.state IN ('dispatched', 'running') FOR UPDATE OF i", agent,
+        )
+
+    async def page(self, *, state: str | None, limit: int, after: uuid.UUID | None) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            "SELECT id, workspace, tool, risk, state, agent_name, created_at, finished_at, resolution IS NOT NULL AS resolved "
+            "FROM xem.invocations WHERE ($1::text IS NULL OR state = $1) "
+            "AND ($3::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM xem.invocations WHERE id = $3)) "
+            "ORDER BY created_at, id LIMIT $2",
+            state, limit, after,
+        )
+
+    async def odm_pending(self, limit: int) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            "SELECT * FROM xem.invocations WHERE odm_state = 'pending' ORDER BY updated_at LIMIT $1",
+            limit,
+        )
+
+    async def odm_attempt(self, invocation_id: uuid.UUID, *, recorded: bool, error: str | None) -> None:
+        await self.conn.execute(
+            "UPDATE xem.invocations SET odm_attempts = odm_attempts + 1, odm_error = $3, updated_at = updated_at, "
+            "odm_state = CASE WHEN $2 THEN 'recorded' ELSE odm_state END WHERE id = $1",
+            invocation_id, recorded, error,
+        )
+
+    async def in_flight_counts(self) -> dict[str, int]:
+        rows = await self.conn.fetch(
+            "SELECT agent_name, count(*) FROM xem.invocations WHERE state IN ('dispatched', 'running') "
+            "AND agent_name IS NOT NULL GROUP BY agent_name"
+        )
+        return {r[0]: r[1] for r in rows}

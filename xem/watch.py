@@ -1,0 +1,141 @@
+"""What an xem-mcp process hears from the bus database: one LISTEN connection for invocation state changes,
+progress frames and changes of the servable tools, fanned out to the calls waiting in this process.
+
+A waiter arms its event *before* it reads the row, so a notice that arrives between the read and the wait is
+never lost. When the LISTEN connection is lost and comes back, every waiter and tools listener is woken (they
+read again: notices sent meanwhile were missed). Nothing here polls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+
+import anyio
+import asyncpg
+
+from servers.kernel import channels
+
+__all__ = ["Hub", "Watch"]
+
+log = logging.getLogger("xiopro.xem.watch")
+_CHANNELS = (channels.XEM_INVOCATIONS, channels.XEM_PROGRESS, channels.XEM_TOOLS)
+
+
+class Watch:
+    """One waiter's view of one invocation: ``arm()`` then read, then ``await wait(timeout)``."""
+
+    def __init__(self) -> None:
+        self._event = anyio.Event()
+        self.progress = False  # a progress frame arrived since the last arm()
+
+    def arm(self) -> None:
+        self._event = anyio.Event()
+        self.progress = False
+
+    def fire(self, progress: bool = False) -> None:
+        self.progress = self.progress or progress
+        self._event.set()
+
+    async def wait(self, within: float) -> bool:
+        """False if ``within`` seconds passed without a notice."""
+        with anyio.move_on_after(within):
+            await self._event.wait()
+            return True
+        return False
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._watches: dict[str, set[Watch]] = {}
+        self._tools: list[Callable[[], Awaitable[None]]] = []
+        self.listening = anyio.Event()
+
+    @contextmanager
+    def watch(self, invocation_id: str) -> Iterator[Watch]:
+        watch = Watch()
+        self._watches.setdefault(invocation_id, set()).add(watch)
+        try:
+            yield watch
+        finally:
+            group = self._watches.get(invocation_id)
+            if group is not None:
+                group.discard(watch)
+                if not group:
+                    del self._watches[invocation_id]
+
+    def on_tools_changed(self, listener: Callable[[], Awaitable[None]]) -> Callable[[], None]:
+        """Call ``listener`` whenever an agent's servable tools may have changed; returns the unsubscribe."""
+        self._tools.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._tools:
+                self._tools.remove(listener)
+
+        return unsubscribe
+
+    async def _tools_changed(self) -> None:
+        for listener in list(self._tools):
+            try:
+                await listener()
+            except Exception:
+                log.exception("a tools-changed listener failed")
+
+    def _wake_all(self) -> None:
+        for group in list(self._watches.values()):
+            for watch in list(group):
+                watch.fire(progress=True)
+
+    async def run(self, pool: asyncpg.Pool) -> None:
+        """LISTEN until cancelled, reconnecting with back-off when the connection drops."""
+        send, receive = anyio.create_memory_object_stream[tuple[str, str]](10_000)
+
+        def callback(_conn: object, _pid: int, channel: str, payload: str) -> None:
+            if channel == channels.XEM_TOOLS:
+                try:
+                    send.send_nowait((channel, payload))
+                except anyio.WouldBlock:
+                    log.warning("tools-changed backlog full")
+                return
+            invocation_id = payload.split(":", 1)[0]
+            for watch in list(self._watches.get(invocation_id, ())):
+                watch.fire(progress=channel == channels.XEM_PROGRESS)
+
+        async def consume() -> None:
+            async for _channel, _payload in receive:
+                while True:  # coalesce a burst of notices into one refresh
+                    try:
+                        receive.receive_nowait()
+                    except (anyio.WouldBlock, anyio.EndOfStream):
+                        break
+                await self._tools_changed()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(consume)
+            delay, first = 0.5, True
+            while True:
+                try:
+                    async with pool.acquire() as conn:
+                        closed = anyio.Event()
+                        conn.add_termination_listener(lambda _c, closed=closed: closed.set())
+                        for channel in _CHANNELS:
+                            await conn.add_listener(channel, callback)
+                        delay = 0.5
+                        self.listening.set()
+                        if not first:  # notices sent while we were not listening are lost: everyone reads again
+                            self._wake_all()
+                            await self._tools_changed()
+                        first = False
+                        try:
+                            await closed.wait()
+                        finally:
+                            with anyio.CancelScope(shield=True):
+                                if not conn.is_closed():
+                                    for channel in _CHANNELS:
+                                        await conn.remove_listener(channel, callback)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("LISTEN connection lost (%s); reconnecting in %.1fs", type(exc).__name__, delay)
+                self.listening = anyio.Event()
+                await anyio.sleep(delay)
+                delay = min(delay * 2, 10)
