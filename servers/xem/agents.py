@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from servers.app import ToolGroup, runtime_of
 from servers.kernel.cursors import decode_cursor, encode_cursor
 from xem import services
+from xem.domain.invocations import mcp_tool_name
 
 __all__ = ["AgentList", "AgentSummary", "list_agents", "tools"]
 
@@ -24,6 +25,7 @@ class AgentSummary(BaseModel):
     last_lease_at: datetime | None
     manifest_version: int | None
     in_flight: int = Field(description="invocations the agent reported running or unacknowledged")
+    tools: list[str] = Field(description="tools its manifest declares, as MCP names '<workspace>__<tool> (risk)'")
 
 
 class AgentList(BaseModel):
@@ -37,13 +39,14 @@ async def list_agents(
     limit: Annotated[int, Field(ge=1, le=200)] = 20,
     cursor: Annotated[str, StringConstraints(max_length=64)] | None = None,
 ) -> AgentList:
-    """List enrolled execution agents: state (online, offline, conflict_pill, revoked), last lease, manifest version.
+    """List enrolled execution agents: state (online, offline, conflict_pill, revoked), last lease, declared tools.
 
     Read-only; use it to see which agents can run tools. Page with cursor. Errors: [unavailable].
     """
     key = decode_cursor(cursor, str)
     rows = await services.list_agents(runtime_of(ctx).services, limit=limit + 1, after=key[0] if key else None)
     items = [AgentSummary(name=r.name, state=r.state, key_fingerprints=list(r.fingerprints),
-                          last_lease_at=r.last_lease_at, manifest_version=r.manifest_version, in_flight=r.in_flight)
+                          last_lease_at=r.last_lease_at, manifest_version=r.manifest_version, in_flight=r.in_flight,
+                          tools=[f"{mcp_tool_name(ws, tool) or ws + '/' + tool} ({risk})" for ws, tool, risk in r.tools])
              for r in rows[:limit]]
     return AgentList(items=items, next_cursor=encode_cursor(items[-1].name) if len(rows) > limit else None)

@@ -29,6 +29,7 @@ class AgentRow:
     last_lease_at: datetime | None
     manifest_version: int | None
     in_flight: int
+    tools: tuple[tuple[str, str, str], ...] = ()  # (workspace, tool, risk) as the manifest declares them
 
 
 @single_statement
@@ -54,7 +55,7 @@ async def list_agents(w: Work, *, limit: int = 200, after: str | None = None) ->
     rows = await w.agents.page(limit, after)
     return [
         AgentRow(r["name"], r["role"], r["state"], tuple(r["fingerprints"]), r["last_lease_at"], r["manifest_version"],
-                 len(json.loads(r["in_flight"])))
+                 len(json.loads(r["in_flight"])), tuple(tuple(json.loads(t)) for t in r["tools"]))
         for r in rows
     ]
 

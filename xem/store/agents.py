@@ -148,7 +148,9 @@ class AgentStore:
         return await self.conn.fetch(
             "SELECT a.name, a.role, a.state, a.last_lease_at, a.manifest_version, a.manifest_hash, a.in_flight, a.enrolled_at, "
             "coalesce((SELECT array_agg(k.fingerprint ORDER BY k.enrolled_at) FROM xem.agent_keys k "
-            "          WHERE k.agent_name = a.name AND k.status = 'active'), '{}') AS fingerprints "
+            "          WHERE k.agent_name = a.name AND k.status = 'active'), '{}') AS fingerprints, "
+            "coalesce((SELECT array_agg(jsonb_build_array(t->>'workspace', t->>'name', t->>'risk') ORDER BY t->>'workspace', t->>'name') "
+            "          FROM jsonb_array_elements(a.manifest->'tools') t), '{}') AS tools "
             "FROM xem.agents a WHERE ($2::text IS NULL OR a.name > $2) ORDER BY a.name LIMIT $1",
             limit, after,
         )
