@@ -18,7 +18,7 @@ from bus.services.push import UriSubscriptions
 from bus.services.scanner import Scanner, Source, default_sources
 from bus.settings import BusSettings
 from bus.store.listener import ChangeHub, ChangeListener
-from bus.store.odm_gateway import OdmGateway
+from servers.kernel.odm_client import OdmGateway
 
 __all__ = ["BusServices", "open_services"]
 

@@ -20,7 +20,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from servers.kernel.errors import Conflict, InvalidArgument, InvalidTransition, LeaseHeld, NotFound, SuiteError, Unavailable
+from servers.kernel.errors import (
+    Conflict,
+    FeedUnsupported,
+    InvalidArgument,
+    InvalidTransition,
+    LeaseHeld,
+    NotFound,
+    SuiteError,
+    Unavailable,
+)
 
 __all__ = [
     "Conflict",
@@ -44,7 +53,3 @@ class LeaseHeldBy(LeaseHeld):
         self.name = name
         self.holder = holder
         self.expires_at = expires_at
-
-
-class FeedUnsupported(Unavailable):
-    """The ODM server answers but offers no such feed (an older ODM)."""

@@ -51,15 +51,21 @@ class Bridge(XemServices):
 
 
 @asynccontextmanager
-async def open_bridge(pool: asyncpg.Pool, settings: XemSettings, *, odm_url: str | None = None) -> AsyncIterator[Bridge]:
-    """The bridge, with its LISTEN loop (and the ODM link if ``settings.odm_link``) running until the block ends."""
+async def open_bridge(pool: asyncpg.Pool, settings: XemSettings, *, odm_url: str | None = None,
+                      odm_api_key: str | None = None, odm_child_env: dict[str, str] | None = None) -> AsyncIterator[Bridge]:
+    """The bridge, with its LISTEN loop (and the ODM link if ``settings.odm_link`` and an ODM is configured: its
+    URL, or ``stdio`` for an odm-mcp child of its own) running until the block ends."""
     bridge = Bridge(pool, settings)
     async with anyio.create_task_group() as tg:
         tg.start_soon(bridge.hub.run, pool)
         if settings.odm_link and odm_url:
+            from servers.kernel.odm_client import OdmGateway
             from xem.odm_link import run_odm_link
 
-            tg.start_soon(run_odm_link, bridge, odm_url)
+            odm = OdmGateway(odm_url, settings.odm_timeout_s, odm_api_key, odm_child_env, who="the XEM bridge")
+            if odm.over_stdio:
+                tg.start_soon(odm.run_child)
+            tg.start_soon(run_odm_link, bridge, odm)
         with anyio.fail_after(30):
             await bridge.hub.listening.wait()
         bridge.hub.on_tools_changed(bridge.refresh_catalog)

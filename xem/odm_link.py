@@ -1,10 +1,10 @@
 """The ODM link: a ``tool_call`` activity in ODM for every finished invocation that carries a ``task_id``, sent
-through the ODM server's MCP API (never its database), once per invocation, retried until the ODM accepts it.
+through the ODM server's MCP API (never its database: ``servers.kernel.odm_client``, at ``XIOPRO_ODM_URL`` or an
+odm-mcp child over stdio), once per invocation, retried until the ODM accepts it.
 
-Behind ``XIOPRO_XEM_ODM_LINK`` (default off) until the ODM offers activities. The call is
-``record_activity(task_id, kind="tool_call", idempotency_key=<invocation id>, status, duration_ms, tool, agent,
-invocation_id, started_at, finished_at)``; the idempotency key makes a retry after a lost answer harmless.
-tests/xem/test_odm_link.py holds the contract, against a stand-in ODM.
+On by default (``XIOPRO_XEM_ODM_LINK=false`` turns it off). The call is ``record_activity`` with the invocation's
+id as idempotency key, so a retry after a lost answer records nothing twice. tests/xem/test_odm_link.py runs it
+against a real odm-mcp.
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ import logging
 from typing import Any
 
 import anyio
-import httpx2
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 
+from servers.kernel.errors import Unavailable
+from servers.kernel.odm_client import OdmGateway
 from xem import services
 
 __all__ = ["activity_of", "run_odm_link", "send_pending"]
 
 log = logging.getLogger("xiopro.xem.odm_link")
-_TIMEOUT_S = 10.0
 
 
 def activity_of(row: Any) -> dict[str, Any]:
@@ -41,32 +39,32 @@ def activity_of(row: Any) -> dict[str, Any]:
     }
 
 
-async def send_pending(bridge: services.XemServices, url: str) -> int:
+async def send_pending(bridge: services.XemServices, odm: OdmGateway) -> int:
     """Send every pending activity once; returns how many the ODM accepted."""
     rows = await services.odm_pending(bridge)
     if not rows:
         return 0
     accepted = 0
     try:
-        async with httpx2.AsyncClient(timeout=httpx2.Timeout(_TIMEOUT_S)) as http:
-            transport = streamable_http_client(url, http_client=http, terminate_on_close=False)
-            async with Client(transport, mode="auto", cache=None, read_timeout_seconds=_TIMEOUT_S) as client:
-                for row in rows:
-                    answer = await client.call_tool("record_activity", activity_of(row))
-                    text = "".join(getattr(c, "text", "") for c in answer.content)
-                    await services.odm_attempted(bridge, row["id"], recorded=not answer.is_error,
-                                                 error=text[:500] if answer.is_error else None)
-                    accepted += not answer.is_error
-    except Exception as exc:  # unreachable, or not an MCP server: every row stays pending
-        log.warning("ODM link: the ODM at %s did not take activities (%s); retrying", url.split("@")[-1], type(exc).__name__)
+        async with odm.session() as session:
+            for row in rows:
+                try:
+                    await session.call_tool("record_activity", **activity_of(row))
+                except Unavailable as exc:  # refused (its [code] kept for the operator) or lost: stays pending
+                    await services.odm_attempted(bridge, row["id"], recorded=False, error=str(exc)[:500])
+                    continue
+                await services.odm_attempted(bridge, row["id"], recorded=True)
+                accepted += 1
+    except Unavailable as exc:  # unreachable, or not an MCP server: every row stays pending
+        log.warning("ODM link: %s; retrying", exc)
     return accepted
 
 
-async def run_odm_link(bridge: Any, url: str) -> None:
+async def run_odm_link(bridge: Any, odm: OdmGateway) -> None:
     """Until cancelled: send pending activities every ``odm_retry_s`` (a retry loop; results never wait on it)."""
     while True:
         try:
-            await send_pending(bridge, url)
+            await send_pending(bridge, odm)
         except Exception:
             log.exception("ODM link round failed")
         await anyio.sleep(bridge.settings.odm_retry_s)

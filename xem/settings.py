@@ -31,6 +31,7 @@ class XemSettings(BaseSettings):
     output_limit_chars: int = Field(16_000, ge=256, description="xem-mcp: stdout/stderr characters in an answer (truncated)")
     odm_link: bool = Field(False, description="record a tool_call activity in ODM for every call with a task_id")
     odm_retry_s: float = Field(5, gt=0, description="xem-mcp: how often pending ODM activities are retried")
+    odm_timeout_s: float = Field(10, gt=0, le=300, description="xem-mcp: how long one ODM call of the link may take")
 
     @property
     def lease_interval_s(self) -> float:

@@ -18,8 +18,8 @@ from anyio.abc import TaskGroup
 from bus.settings import BusSettings
 from bus.store import BusStores
 from bus.store.listener import ChangeHub
-from bus.store.odm_gateway import OdmGateway
 from servers.kernel import uow as kernel_uow
+from servers.kernel.odm_client import OdmGateway
 
 if TYPE_CHECKING:  # both modules build on this one
     from bus.services.push import UriSubscriptions

@@ -1,8 +1,8 @@
 """The bus database behind small classes, one per aggregate; ``BusStores`` gathers them on one connection.
 
 SQL is written out with bound parameters; no store opens the use case's transaction (the unit of work in
-``bus.services._work`` does). ``odm_gateway`` is the one store that is not SQL: it reads ODM facts through
-the ODM server's MCP API.
+``bus.services._work`` does). ODM facts come through the ODM server's MCP API
+(``servers.kernel.odm_client``), never its database.
 """
 
 from __future__ import annotations

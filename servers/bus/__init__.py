@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from bus.bootstrap import BusServices, open_services
 from bus.settings import BusSettings
 from servers.app import Runtime, ServerSpec, ToolRegistry
+from servers.app.odm import odm_gateway_args
 from servers.bus import agents, alerts, capacity, completions, events, leases, messages, ops, todos
 from servers.bus.push import PgSubscriptionBus
 from servers.bus.resources import register
@@ -31,18 +31,6 @@ def load_bus_settings() -> BusSettings:
     return load(BusSettings)
 
 
-def _odm_child_env(runtime: Runtime) -> dict[str, str]:
-    """The environment of the odm-mcp the Bus starts over stdio: this Bus's home and ODM database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIOPRO_")}
-    env.update({"XIOPRO_HOME": str(runtime.settings.home), "XIOPRO_LOG_LEVEL": runtime.settings.log_level})
-    if runtime.settings.odm_dsn:
-        env["XIOPRO_ODM_DSN"] = runtime.settings.odm_dsn
-    for name in ("XIOPRO_PRIMARY_USER", "XIOPRO_PRIMARY_USER_EMAIL", "XIOPRO_PRIMARY_USER_ROLE", "XIOPRO_EVENT_LOOP"):
-        if name in os.environ:
-            env[name] = os.environ[name]
-    return env
-
-
 def bus_services(settings: BusSettings | None = None) -> Callable[[Runtime], AbstractAsyncContextManager[BusServices]]:
     """The ServerSpec ``services`` hook; ``settings`` defaults to the environment (read at start)."""
 
@@ -52,9 +40,7 @@ def bus_services(settings: BusSettings | None = None) -> Callable[[Runtime], Abs
             runtime.pool,
             runtime.target.dsn,
             settings if settings is not None else load_bus_settings(),
-            odm_url=runtime.settings.odm_mcp_url(),
-            odm_api_key=key.get_secret_value() if (key := runtime.settings.odm_api_key) else None,
-            odm_child_env=_odm_child_env(runtime),
+            **odm_gateway_args(runtime),
         ) as services:
             yield services
 

@@ -36,6 +36,7 @@ __all__ = [
     "BudgetExceeded",
     "Conflict",
     "DependencyCycle",
+    "FeedUnsupported",
     "Forbidden",
     "IdempotencyMismatch",
     "InvalidArgument",
@@ -144,6 +145,10 @@ class Forbidden(SuiteError):
 
 class Unavailable(SuiteError):
     code = "unavailable"
+
+
+class FeedUnsupported(Unavailable):
+    """The ODM server answers but offers no such feed (an older ODM); raised by ``servers.kernel.odm_client``."""
 
 
 class StartupError(SuiteError):

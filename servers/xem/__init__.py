@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from servers.app import Runtime, ServerSpec, ToolRegistry
+from servers.app.odm import odm_gateway_args
 from servers.runtime.settings import load
 from servers.xem import agents, catalog, invocations, operators
 from xem.bootstrap import Bridge, open_bridge
@@ -24,7 +25,7 @@ tools = ToolRegistry(TOOLSETS, [agents.tools, catalog.tools, invocations.tools, 
 
 @asynccontextmanager
 async def xem_services(runtime: Runtime) -> AsyncIterator[Bridge]:
-    async with open_bridge(runtime.pool, load(XemSettings), odm_url=runtime.settings.odm_mcp_url()) as bridge:
+    async with open_bridge(runtime.pool, load(XemSettings), **odm_gateway_args(runtime)) as bridge:
         yield bridge
 
 

@@ -1,13 +1,13 @@
 """The feed contract the Bus relies on, run on the real odm-mcp and on the stand-in the scanner tests use:
-same scenario, same answers through the Bus's own ODM client (bus.store.odm_gateway)."""
+same scenario, same answers through the Bus's own ODM client (servers.kernel.odm_client)."""
 
 from __future__ import annotations
 
 import pytest
 
-import bus.store.odm_gateway
+import servers.kernel.odm_client
 from bus.errors import FeedUnsupported
-from bus.store.odm_gateway import open_odm
+from servers.kernel.odm_client import open_odm
 from tests.bus.odm_side import odm_side
 
 SIDES = ("real", "fake")
@@ -32,7 +32,7 @@ async def test_feed_answers_the_scanner_and_my_work_queries_alike(side, suite_se
 
 @pytest.mark.parametrize("side", SIDES)
 async def test_feed_is_followed_to_its_last_page(side, suite_settings, monkeypatch):
-    monkeypatch.setattr(bus.store.odm_gateway, "PAGE_LIMIT", 1)
+    monkeypatch.setattr(servers.kernel.odm_client, "PAGE_LIMIT", 1)
     async with odm_side(side, suite_settings) as odm, open_odm(odm.url, 10) as session:
         every = await session.feed("tasks")
     assert [t["id"] for t in every] == ["1001.01", "1001.02", "1001.03", "1001.04"]

@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 
 import anyio
 
-import bus.store.odm_gateway
+import servers.kernel.odm_client
 from servers import bus as bus_server
 from tests.bus.fake_odm import fake_odm
 from tests.bus.support import bus_client, call, sql
@@ -104,7 +104,7 @@ async def test_tasks_in_progress_over_24_hours_and_pending_approvals_come_and_go
 
 
 async def test_feeds_are_read_to_the_last_page(suite_settings, monkeypatch):
-    monkeypatch.setattr(bus.store.odm_gateway, "PAGE_LIMIT", 2)
+    monkeypatch.setattr(servers.kernel.odm_client, "PAGE_LIMIT", 2)
     async with fake_odm() as odm:
         for n in range(5):
             odm.add_task(f"1001.0{n}", "approval.waiting")

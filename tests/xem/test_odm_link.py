@@ -12,6 +12,7 @@ import anyio
 import uvicorn
 from mcp.server import MCPServer
 
+from servers.kernel.odm_client import OdmGateway
 from tests.support.net import free_port
 from tests.support.wait import wait_for
 from tests.xem.test_catalog import enroll, manifest
@@ -78,11 +79,12 @@ async def test_a_finished_call_with_a_task_id_is_one_tool_call_activity_retried_
         assert s.invocation.approval is not None
         await services.decide_approval(bus.xem, uuid.UUID(s.invocation.approval.id), "rejected", by="test")
     async with stand_in() as odm:
-        assert await send_pending(bus.xem, odm.url) == 0 and odm.calls == 1  # refused: stays pending
+        gateway = OdmGateway(odm.url, 10, who="the XEM bridge")
+        assert await send_pending(bus.xem, gateway) == 0 and odm.calls == 1  # refused: stays pending
         assert await bus.pool.fetchval("SELECT odm_error FROM xem.invocations WHERE task_id = '1001.01'")
         odm.down = False
-        assert await send_pending(bus.xem, odm.url) == 1
-        assert await send_pending(bus.xem, odm.url) == 0 and odm.calls == 2  # recorded: never sent again
+        assert await send_pending(bus.xem, gateway) == 1
+        assert await send_pending(bus.xem, gateway) == 0 and odm.calls == 2  # recorded: never sent again
     [activity] = odm.activities.values()
     assert activity["task_id"] == "1001.01" and activity["kind"] == "tool_call" and activity["status"] == "rejected"
     assert activity["tool"] == "ws__a" and activity["duration_ms"] >= 0

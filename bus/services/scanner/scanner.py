@@ -28,7 +28,7 @@ from bus.errors import FeedUnsupported, LeaseHeldBy, Unavailable
 from bus.services import events, leases
 from bus.services._work import BusServices, Work, read_only, transactional
 from bus.services.scanner.sources import Source
-from bus.store.odm_gateway import OdmSession
+from servers.kernel.odm_client import OdmSession
 
 __all__ = ["SCAN_LEASE", "Scanner", "instance_holder", "run", "scan_once"]
 

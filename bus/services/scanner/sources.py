@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bus.domain.scans import Condition
 from bus.services._work import BusServices
-from bus.store.odm_gateway import OdmSession
+from servers.kernel.odm_client import OdmSession
 
 __all__ = ["ScanInputs", "Source"]
 

@@ -1,11 +1,12 @@
-"""The Bus's only way to ODM facts: an MCP client of the ODM server (never its database), over streamable HTTP
-at ``XIOPRO_ODM_URL``, or over stdio to an ``odm-mcp`` child of its own (``XIOPRO_ODM_URL=stdio``, the default).
+"""The one way other servers reach the ODM (the Bus's feeds and claim renewals, the XEM bridge's activities): an
+MCP client of the ODM server (never its database), over streamable HTTP at ``XIOPRO_ODM_URL``, or over stdio to
+an ``odm-mcp`` child of the caller's own (``XIOPRO_ODM_URL=stdio``, the default).
 
 ``OdmGateway`` is where the ODM is (``XIOPRO_ODM_URL``) and how long a read may take; ``session()``
 connects. Feeds are resource templates ``odm://feeds/<name>{?...}`` answering ``{"items": [...],
 "next_cursor": ...}``; ``OdmSession.feed`` follows the cursor to the end. Every failure becomes
-``bus.errors.Unavailable`` (``FeedUnsupported`` when this ODM does not offer the feed), with a reason
-safe to show an operator.
+``servers.kernel.errors.Unavailable`` (``FeedUnsupported`` when this ODM does not offer the feed), with a
+reason safe to show an operator. The MCP SDK loads only where this module is imported.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import TextResourceContents
 
-from bus.errors import FeedUnsupported, Unavailable
+from servers.kernel.errors import FeedUnsupported, Unavailable
 
-__all__ = ["STDIO", "OdmGateway", "OdmSession", "open_odm", "safe_url"]
+__all__ = ["STDIO", "FeedUnsupported", "OdmGateway", "OdmSession", "open_odm", "safe_url"]
 
-log = logging.getLogger("xiopro.bus.odm")
+log = logging.getLogger("xiopro.odm_client")
 
 PAGE_LIMIT = 1000  # the feeds' maximum page
 MAX_PAGES = 1000  # a runaway cursor must not keep a scan forever
@@ -77,7 +78,7 @@ class OdmSession:
         except Exception as exc:
             raise Unavailable(f"reading {uri.split('?')[0]} from the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
 
-    async def call_tool(self, tool: str, **arguments: Any) -> dict[str, Any]:
+    async def call_tool(self, tool: str, /, **arguments: Any) -> dict[str, Any]:
         """The structured answer of the ODM tool ``tool``.
 
         Raises:
@@ -120,7 +121,7 @@ class OdmSession:
 
 
 @asynccontextmanager
-async def open_odm(url: str, timeout_s: float, api_key: str | None = None) -> AsyncIterator[OdmSession]:
+async def open_odm(url: str, timeout_s: float, api_key: str | None = None, *, who: str = "the Bus") -> AsyncIterator[OdmSession]:
     """A session with the ODM server at ``url`` (presenting ``api_key`` as its bearer key, when the ODM serves
     HTTP with keys); every network step is bounded by ``timeout_s``.
 
@@ -143,23 +144,24 @@ async def open_odm(url: str, timeout_s: float, api_key: str | None = None) -> As
                 raise
             status = getattr(getattr(_innermost(exc), "response", None), "status_code", None)
             if status in (401, 403):
-                raise Unavailable(f"the ODM at {safe_url(url)} refused the Bus (HTTP {status}); set XIOPRO_ODM_API_KEY to a "
+                raise Unavailable(f"the ODM at {safe_url(url)} refused {who} (HTTP {status}); set XIOPRO_ODM_API_KEY to a "
                                   "key with scope execution (xeroctl keys create --name bus --scope execution)") from None
             raise Unavailable(f"the ODM at {safe_url(url)} is unreachable ({_reason(exc)})") from None
 
 
-STDIO = "stdio"  # XIOPRO_ODM_URL=stdio (the default): the Bus runs its own odm-mcp child over stdio
+STDIO = "stdio"  # XIOPRO_ODM_URL=stdio (the default): the caller runs its own odm-mcp child over stdio
 _CHILD = [sys.executable, "-m", "servers.cli.odm_mcp", "--toolsets", "claims"]
 
 
 class OdmGateway:
-    """The ODM server of this Bus: its URL (None when none is configured, ``stdio`` for a child of its own) and
-    the time one read may take."""
+    """The ODM server of this process (``who``: the Bus, the XEM bridge): its URL (None when none is configured,
+    ``stdio`` for a child of its own) and the time one read may take."""
 
     def __init__(self, url: str | None, timeout_s: float, api_key: str | None = None,
-                 child_env: dict[str, str] | None = None) -> None:
+                 child_env: dict[str, str] | None = None, *, who: str = "the Bus") -> None:
         self.url = url
-        self._child_env = child_env  # the environment of the stdio child (the Bus's home and ODM database)
+        self.who = who
+        self._child_env = child_env  # the environment of the stdio child (the caller's home and ODM database)
         self.timeout_s = timeout_s
         self._api_key = api_key  # never shown: not in messages, not in repr
         self._child: OdmSession | None = None
@@ -184,14 +186,14 @@ class OdmGateway:
             raise Unavailable("no ODM URL is configured (XIOPRO_ODM_URL)")
         if self.over_stdio:
             return self._child_session()
-        return open_odm(self.url, self.timeout_s, self._api_key)
+        return open_odm(self.url, self.timeout_s, self._api_key, who=self.who)
 
     @asynccontextmanager
     async def _child_session(self) -> AsyncIterator[OdmSession]:
         with anyio.move_on_after(self.timeout_s):
             await self._child_ready.wait()
         if self._child is None:
-            raise Unavailable(f"the Bus's own odm-mcp (stdio) is not running: {self._child_error}")
+            raise Unavailable(f"{self.who}'s own odm-mcp (stdio) is not running: {self._child_error}")
         yield self._child
 
     async def run_child(self) -> None:
@@ -209,9 +211,9 @@ class OdmGateway:
                     delay = 1.0
                     log.info("odm-mcp child ready over stdio")
                     await anyio.sleep_forever()
-            except Exception as exc:  # the child died or would not start: retry, the Bus keeps working
+            except Exception as exc:  # the child died or would not start: retry, the caller keeps working
                 self._child_error = _reason(exc)
-                log.warning("the Bus's odm-mcp child stopped (%s); restarting in %.0fs", self._child_error, delay)
+                log.warning("%s's odm-mcp child stopped (%s); restarting in %.0fs", self.who, self._child_error, delay)
             finally:
                 self._child = None
                 self._child_ready = anyio.Event()
