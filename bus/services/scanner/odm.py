@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from bus.domain.scans import Condition
+from bus.errors import Unavailable
 from bus.services._work import Work, read_only
-from bus.services.scanner.sources import ScanInputs, Source
+from bus.services.scanner.sources import PartialRead, ScanInputs, Source
 
 __all__ = ["BudgetSource", "EscalationSource", "PendingApprovalSource", "StaleTaskSource", "odm_sources"]
 
@@ -95,7 +96,8 @@ def _xem_id(linked_id: str) -> uuid.UUID | None:
 
 class PendingApprovalSource:
     """Tasks waiting for a human approval (``approval.waiting``) and pending XEM approval requests (gated tool
-    calls, read from the bus database); an ODM that cannot be read makes the whole source unavailable."""
+    calls, read from the bus database). An ODM that cannot be read leaves the XEM approvals working: the read
+    is partial and only the ODM tasks' todos are kept as they are."""
 
     name = "odm.tasks.approval"
     linked_type = "approval"
@@ -115,8 +117,11 @@ class PendingApprovalSource:
             )
             for r in await _xem_pending(inputs.services)
         ]
-        odm = await inputs.odm()
-        items = await odm.feed("tasks", status_state="approval.waiting")
+        try:
+            odm = await inputs.odm()
+            items = await odm.feed("tasks", status_state="approval.waiting")
+        except Unavailable as exc:  # FeedUnsupported included
+            raise PartialRead(xem, f"XEM approvals read; ODM tasks not: {exc}", lambda linked_id: _xem_id(linked_id) is None) from None
         return xem + [
             Condition(
                 linked_type="approval",

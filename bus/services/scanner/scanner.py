@@ -13,7 +13,7 @@ import re
 import secrets
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from uuid import UUID
@@ -27,7 +27,7 @@ from bus.domain.todos import LINKED_TYPES, PRIORITY_RANK
 from bus.errors import FeedUnsupported, LeaseHeldBy, Unavailable
 from bus.services import events, leases
 from bus.services._work import BusServices, Work, read_only, transactional
-from bus.services.scanner.sources import Source
+from bus.services.scanner.sources import PartialRead, Source
 from servers.kernel.odm_client import OdmSession
 
 __all__ = ["SCAN_LEASE", "Scanner", "instance_holder", "run", "scan_once"]
@@ -131,8 +131,12 @@ async def scan_once(services: BusServices, *, force: bool = False) -> ScanReport
 
 async def _scan_source(services: BusServices, source: Source, inputs: _Inputs) -> SourceStatus:
     status = SourceStatus(name=source.name, linked_type=source.linked_type, status="ok")
+    kept: Callable[[str], bool] = lambda _linked_id: False  # noqa: E731
     try:
         found = await source.read(inputs)
+    except PartialRead as part:  # what was read counts; the todos of the unread part stay
+        found, kept = part.conditions, part.unread
+        status = status.model_copy(update={"status": "unavailable", "reason": part.reason})
     except FeedUnsupported as exc:
         return status.model_copy(update={"status": "unsupported", "reason": str(exc)})
     except Unavailable as exc:
@@ -143,7 +147,7 @@ async def _scan_source(services: BusServices, source: Source, inputs: _Inputs) -
     conditions = _valid(source, found)
     current = {c.linked_id for c in found}  # a malformed condition still exists: never dismiss it
     still_open = await _open_system_links(services, source.linked_type)
-    cleared = {r["linked_id"]: r["id"] for r in still_open if r["linked_id"] not in current}
+    cleared = {r["linked_id"]: r["id"] for r in still_open if r["linked_id"] not in current and not kept(r["linked_id"])}
     reasons = await source.cleared_reasons(inputs, list(cleared)) if cleared else {}
     created, closed = await _apply(
         services,
