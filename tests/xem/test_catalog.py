@@ -99,3 +99,27 @@ async def test_a_traceparent_in_meta_is_carried_into_the_invocation_and_its_trac
         assert got["traceparent"] == invocation["tp"] and got["state"] == "pending_approval"
         oversized = await client.call_tool("ws__a", {"x": "y" * 70_000})
         assert oversized.content[0].text.startswith("[invalid_argument] ") and "over the limit" in oversized.content[0].text
+
+
+async def test_a_call_naming_an_agent_in_conflict_pill_offline_or_unknown_is_refused_and_nothing_is_dispatched(bus):
+    await enroll(bus, "xem-1", manifest(("ws", "a", "read")))
+    await enroll(bus, "xem-2", manifest(("ws", "a", "read")))
+    await enroll(bus, "xem-2", manifest(("ws", "a", "read")))  # a second key for the same name: conflict_pill
+    await enroll(bus, "xem-3", manifest(("ws", "a", "read")))
+    await bus.pool.execute("UPDATE xem.agents SET state = 'offline' WHERE name = 'xem-3'")
+    async with xem_client(bus) as client:
+        async def refusal(agent: str) -> str:
+            answer = await client.call_tool("invoke", {"workspace": "ws", "tool": "a", "arguments": {"x": "1"}, "agent": agent})
+            assert answer.is_error
+            return answer.content[0].text
+
+        pill = await refusal("xem-2")
+        assert pill.startswith("[conflict] agent xem-2 is conflict_pill") and "xeroctl agents recover xem-2" in pill
+        assert "call without agent" in pill
+        assert (await refusal("xem-3")).startswith("[unavailable] agent xem-3 is offline")
+        assert (await refusal("xem-9")).startswith("[not_found] no agent named xem-9")
+    assert await bus.pool.fetchval("SELECT count(*) FROM xem.invocations") == 0
+    assert await bus.pool.fetchval("SELECT count(*) FROM xem.dispatches") == 0
+    started = await services.start_invocation(bus.xem, services.CallRequest("ws", "a", {"x": "1"}), retention_s=60,
+                                              max_argument_bytes=10_000)
+    assert started.invocation.state == "dispatched" and started.invocation.agent == "xem-1"  # the one that may run it
