@@ -16,6 +16,7 @@ import jsonschema
 
 from xem.domain.manifest import Manifest
 from xem.domain.protocol import ROUTER_SENDER, Cancel, Dispatch, Progress, Result, TraceContext, new_trace_context
+from xem.domain.schemas import validate_arguments
 from xem.errors import AgentStateError, ParameterRefused
 from xem.services._work import Work, single_statement, transactional
 from xem.services.leases import authorize
@@ -43,7 +44,7 @@ async def create_dispatch(w: Work, agent: str, workspace: str, tool: str, params
     if spec is None:
         raise AgentStateError(f"agent {agent} declares no tool {tool} in workspace {workspace}", code="not_found")
     try:
-        jsonschema.validate(params, spec.input_schema)
+        validate_arguments(params, spec.input_schema)
     except jsonschema.ValidationError as exc:
         raise ParameterRefused(f"parameters of {workspace}/{tool}: {exc.message}") from None
     frame = Dispatch(sender=ROUTER_SENDER, invocation_id=uuid.uuid4(), workspace=workspace, tool=tool, params=params,

@@ -20,6 +20,7 @@ from xem.domain.catalog import Catalog, ExecTool, build_catalog
 from xem.domain.invocations import FINAL, request_hash
 from xem.domain.manifest import canonical_json
 from xem.domain.protocol import ROUTER_SENDER, Dispatch, TraceContext, new_trace_context
+from xem.domain.schemas import validate_arguments
 from xem.domain.views import InvocationView, invocation_view
 from xem.errors import AgentStateError
 from xem.services._work import Work, read_only, transactional
@@ -46,8 +47,19 @@ class Started:
     inline: bool  # its pending approval may be decided by the caller (policy allows inline approval)
 
 
+_catalogs: dict[tuple[tuple[str, str], ...], Catalog] = {}  # by the (agent, manifest hash) pairs it was built from
+
+
 async def catalog_of(w: Work) -> Catalog:
-    return build_catalog([(r["name"], json.loads(r["manifest"])) for r in await w.agents.serving()])
+    """The catalog of the online agents; built again only when who is online or what they declare changed."""
+    catalog = _catalogs.get(tuple(await w.agents.serving_hashes()))
+    if catalog is None:
+        rows = await w.agents.serving()
+        catalog = build_catalog([(r["name"], json.loads(r["manifest"])) for r in rows])
+        if len(_catalogs) >= 64:
+            _catalogs.clear()
+        _catalogs[tuple((r["name"], r["manifest_hash"]) for r in rows)] = catalog  # the key of what it was built from
+    return catalog
 
 
 @read_only
@@ -66,7 +78,7 @@ async def policy_for(w: Work, workspace: str, risk: str) -> ApprovalPolicy:
 
 def _check_arguments(spec: ExecTool, arguments: dict[str, Any]) -> None:
     try:
-        jsonschema.validate(arguments, spec.input_schema)
+        validate_arguments(arguments, spec.input_schema)
     except jsonschema.ValidationError as exc:
         where = ".".join(str(p) for p in exc.absolute_path) or "arguments"
         raise InvalidArgument(f"{spec.name}: {where}: {exc.message}; see describe_exec_tool(workspace={spec.workspace!r}, "
@@ -102,6 +114,8 @@ async def _resolve(w: Work, req: CallRequest) -> tuple[ExecTool, str]:
                               "retry when one is online, see list_agents")
         raise NotFound(f"no tool {name}: no enrolled agent declares tool {req.tool!r} in workspace {req.workspace!r}; "
                        "call list_exec_tools for the tools offered")
+    if len(spec.agents) == 1:
+        return spec, spec.agents[0]
     counts = await w.invocations.in_flight_counts()
     return spec, min(spec.agents, key=lambda a: (counts.get(a, 0), a))
 

@@ -43,8 +43,17 @@ class AgentStore:
     async def serving(self) -> list[asyncpg.Record]:
         """Online agents (the only ones that receive dispatches) with their manifests, by name."""
         return await self.conn.fetch(
-            "SELECT name, manifest FROM xem.agents WHERE state = 'online' AND manifest IS NOT NULL ORDER BY name"
+            "SELECT name, manifest, coalesce(manifest_hash, '') AS manifest_hash FROM xem.agents "
+            "WHERE state = 'online' AND manifest IS NOT NULL ORDER BY name"
         )
+
+    async def serving_hashes(self) -> list[tuple[str, str]]:
+        """(name, manifest hash) of the agents ``serving`` returns, without the manifests."""
+        rows = await self.conn.fetch(
+            "SELECT name, coalesce(manifest_hash, '') FROM xem.agents WHERE state = 'online' AND manifest IS NOT NULL "
+            "ORDER BY name"
+        )
+        return [(r[0], r[1]) for r in rows]
 
     async def declaring(self, workspace: str, tool: str) -> list[tuple[str, str]]:
         """(name, state) of every agent whose stored manifest declares ``workspace``/``tool``, in any state."""
