@@ -34,7 +34,8 @@ def _ident(item: dict[str, Any]) -> str | None:
 
 
 class StaleTaskSource:
-    """Tasks in progress longer than ``after_s`` (24 h by default)."""
+    """Tasks in progress longer than ``after_s`` (24 h by default), and tasks blocked by a dependency that will
+    never complete (``plan.blocked``: cancelled or failed), with the ODM's reason."""
 
     name = "odm.tasks.stale"
     linked_type = "task"
@@ -65,10 +66,27 @@ class StaleTaskSource:
                     since=started,
                 )
             )
+        stale = {c.linked_id for c in conditions}
+        for item in await odm.feed("tasks", status_state="plan.blocked"):
+            task_id = _ident(item)
+            if task_id is None or task_id in stale:
+                continue
+            reason = item.get("blocked_reason") or "a dependency will not complete"
+            conditions.append(
+                Condition(
+                    linked_type="task",
+                    linked_id=task_id,
+                    title=f"Task {task_id} is blocked: {item.get('title', '')}"[:300],
+                    priority="high",
+                    description=f"{reason} (ticket {item.get('ticket_id', '?')})"[:2000],
+                    linked_url=f"odm://tasks/{task_id}",
+                    since=_when(item.get("updated_at")),
+                )
+            )
         return conditions
 
     async def cleared_reasons(self, inputs: ScanInputs, linked_ids: Iterable[str]) -> dict[str, str]:
-        return {t: f"task {t} is no longer in progress for over {self.after_s / 3600:g} h" for t in linked_ids}
+        return {t: f"task {t} is no longer blocked nor in progress for over {self.after_s / 3600:g} h" for t in linked_ids}
 
 
 class PendingApprovalSource:
