@@ -68,7 +68,8 @@ _GROUP_RULES = (
 
 FOLLOWS: Mapping[str, tuple[Follow, ...]] = MappingProxyType({
     "ticket": (
-        Follow(_NOT_STARTED, "execute.active", _any_started, "one of its tasks is under way (execute other than execute.ready, review, test or recover; e.g. claimed)"),
+        Follow(_NOT_STARTED, "execute.active", _any_started,
+               "one of its tasks is under way (claimed: execute other than execute.ready, review, test or recover)"),
         Follow(("review.ready", "review.active", "review.rework", "approval.waiting"), "execute.active", _any_open,
                "one of its tasks is open again (a task added or revived under it)"),
         Follow(("execute.active", "execute.waiting", "execute.blocked"), "review.ready", _all_finished,
