@@ -45,7 +45,7 @@ async def evolve_ticket(w: Work, cmd: EvolveTicket) -> EvolutionResult:
     act = {"split": _split, "spawn_subticket": _split, "merge": _merge, "reassign": _reassign,
            "defer": _pause_or_cancel, "cancel": _pause_or_cancel, "revive": _revive}[cmd.action]
     targets, task_ids, details = await act(w, source, cmd)
-    effects = await _follow(w, source, targets, cmd, details)
+    effects = details.pop("effects", []) + await _follow(w, source, targets, cmd, details)
     record = await w.evolutions.insert(
         source_ticket_id=source["id"], action=cmd.action, target_ticket_ids=targets, task_ids=task_ids,
         reason=cmd.reason, initiated_by=cmd.initiated_by, details=dumps(details), created_by=cmd.actor,
@@ -192,13 +192,13 @@ async def _revive(w: Work, source: asyncpg.Record, cmd: EvolveTicket) -> _Outcom
         raise InvalidTransition(f"ticket {source['id']} is {source['status_state']}; only a deferred (plan.waiting) or "
                                 "cancelled ticket can be revived")
     last = await w.evolutions.latest(source["id"], ("defer", "cancel"))
-    restored = []
+    restored, effects = [], []
     for key, _before in (jsonish(last)["details"].get("tasks", {}) if last else {}).items():
         task = await w.tasks.get(key, lock=True)
         if task is None or task["ticket_id"] != source["id"]:
             continue
         if task["status_state"] == "complete.cancelled":
-            await move_task(w, task, "plan.queued", via="revive")
+            effects += (await move_task(w, task, "plan.queued", via="revive"))[1]
         elif task["status_state"] in _UNPAUSE:
             moved = await route_task(w, task, _UNPAUSE[task["status_state"]])
             if moved["status_state"] == "plan.queued":
@@ -207,4 +207,4 @@ async def _revive(w: Work, source: asyncpg.Record, cmd: EvolveTicket) -> _Outcom
             continue
         restored.append(key)
     await w.tickets.update(source["id"], status="plan", state="queued")
-    return [], restored, {"restored_from": last["id"] if last else None}
+    return [], restored, {"restored_from": last["id"] if last else None, "effects": effects}

@@ -4,60 +4,20 @@ and back as their children move, in the child's transaction, reported in effects
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 
 import anyio
 import asyncpg
-import pytest
 
-from odm.domain.commands import NextTask, ProjectCreate, SprintCreate, TaskCreate, TicketCreate, Transition
-from odm.services import OdmServices, claims, projects, registry, tasks, tickets, transitions
-from odm.settings import OdmSettings
+from odm.domain.commands import NextTask, TaskCreate, TicketCreate, Transition
+from odm.services import OdmServices, claims, tasks, tickets, transitions
 from servers import odm
-from servers.runtime.database import Target, open_pool
 from tests.conftest import connect_client
+from tests.odm.graphs import graph as _graph
+from tests.odm.graphs import moved as _moved
+from tests.odm.graphs import moves as _moves
+from tests.odm.graphs import pairs as _pairs
 from tests.support.odm import call
 from tests.support.wait import wait_for
-
-
-@pytest.fixture
-async def services(odm_settings) -> AsyncIterator[OdmServices]:
-    pool = await open_pool(Target("odm", odm_settings.odm_dsn, embedded=False), max_size=4)
-    try:
-        made = OdmServices(pool, OdmSettings(), primary_user_id="")
-        made.primary_user_id = await registry.ensure_primary_user(made)
-        yield made
-    finally:
-        await pool.close()
-
-
-async def _pairs(services: OdmServices, **keys: str) -> dict[str, str]:
-    async with services.pool.acquire() as conn:
-        return {kind: await conn.fetchval(f"SELECT status_state FROM {kind}s WHERE id = $1", key) for kind, key in keys.items()}
-
-
-async def _moves(services: OdmServices, key: str) -> list[tuple[str, str, str]]:
-    async with services.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT action, outcome, detail FROM audit_log WHERE target = $1 ORDER BY id", key)
-    return [(r["action"], json.loads(r["detail"])["from"], r["outcome"]) for r in rows]
-
-
-async def _graph(services: OdmServices, n: int = 2, *, sprint: bool = True) -> tuple[str, str | None, str, list[str]]:
-    project = await projects.create_project(services, ProjectCreate(name="P"))
-    sprint_id = None
-    if sprint:
-        now = datetime.now(UTC)
-        sprint_id = (await projects.create_sprint(services, SprintCreate(project_id=project.id, name="S1", start_date=now,
-                                                                         end_date=now + timedelta(days=14)))).id
-    ticket = await tickets.create_ticket(services, TicketCreate(project_id=project.id, title="T", sprint_id=sprint_id))
-    made = [await tasks.create_task(services, TaskCreate(ticket_id=ticket.id, title=f"t{i}", objective="o")) for i in range(n)]
-    return project.id, sprint_id, ticket.id, [t.id for t in made]
-
-
-def _moved(effects: list[str]) -> list[str]:
-    """The parents' moves among ``effects``, without their reasons."""
-    return [e.split(" (")[0] for e in effects if e.split(" ")[0] in ("ticket", "sprint", "project")]
 
 
 async def _finish(services: OdmServices, key: str, token: int | None, state: str = "completed") -> list[str]:
