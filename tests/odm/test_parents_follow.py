@@ -147,3 +147,14 @@ async def test_through_mcp_the_last_completion_reports_the_ticket_in_review_and_
     to_review = [r for r in described["automatic"] if r["to"] == "review.ready"]
     assert len(to_review) == 1 and "execute.active" in to_review[0]["from"] and "complete.cancelled" in to_review[0]["when"]
     assert any(r["to"] == "execute.active" and "review.ready" in r["from"] for r in described["automatic"])
+
+
+async def test_a_ticket_sent_back_to_rework_by_hand_brings_its_project_back_to_execute(services):
+    project, _, ticket, (t1,) = await _graph(services, 1, sprint=False)
+    a = await claims.next_task(services, NextTask(agent_id="a"))
+    await _finish(services, t1, a.claim_token)
+    for status, state in (("review", "active"), ("review", "rework")):
+        assert _moved((await transitions.transition(services, Transition(kind="ticket", id=ticket, status=status,
+                                                                          state=state))).effects) == []
+    back = await transitions.transition(services, Transition(kind="ticket", id=ticket, status="execute", state="active"))
+    assert _moved(back.effects) == [f"project {project} review.active -> execute.active"]
