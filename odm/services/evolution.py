@@ -202,7 +202,7 @@ async def _revive(w: Work, source: asyncpg.Record, cmd: EvolveTicket) -> _Outcom
         elif task["status_state"] in _UNPAUSE:
             moved = await route_task(w, task, _UNPAUSE[task["status_state"]])
             if moved["status_state"] == "plan.queued":
-                await place(w, moved)
+                await place(w, moved, effects=effects)
         else:
             continue
         restored.append(key)

@@ -98,3 +98,26 @@ async def test_through_mcp_a_cancelled_dependency_shows_the_blocked_task_in_the_
     assert [(t["id"], first["id"] in t["blocked_reason"]) for t in feed["items"]] == [(second["id"], True)]
     assert released["status_state"] == "ready.ready" and released["effects"][0].startswith(f"{second['id']} released")
     assert after["items"] == []
+
+
+async def test_a_dependency_that_fails_blocks_its_dependents_too(services):
+    _, _, ticket, (first,) = await _graph(services, 1, sprint=False)
+    second = await tasks.create_task(services, TaskCreate(ticket_id=ticket, title="then", objective="o", depends_on=[first]))
+    claim = await claims.next_task(services, NextTask(agent_id="a"))
+    effects: list[str] = []
+    for status, state in (("recover", "ready"), ("recover", "failed"), ("complete", "failed")):
+        effects += (await transitions.transition(services, Transition(kind="task", id=first, status=status, state=state,
+                                                                      claim_token=claim.claim_token))).effects
+    assert f"{second.id} blocked (plan.blocked): depends on {first} (complete.failed), which will not complete" in effects
+    assert (await tasks.get_task(services, second.id)).status_state == "plan.blocked"
+
+
+async def test_a_blocked_task_of_a_deferred_ticket_is_paused_and_blocked_again_when_the_ticket_is_revived(services):
+    _, _, ticket, (first,) = await _graph(services, 1, sprint=False)
+    _, _, other, _ = await _graph(services, 0, sprint=False)
+    waiting = await tasks.create_task(services, TaskCreate(ticket_id=other, title="w", objective="o", depends_on=[first]))
+    await _cancel(services, first)
+    await evolution.evolve_ticket(services, EvolveTicket(ticket_id=other, action="defer", reason="later"))
+    assert (await tasks.get_task(services, waiting.id)).status_state == "plan.paused"
+    revived = await evolution.evolve_ticket(services, EvolveTicket(ticket_id=other, action="revive", reason="now"))
+    assert f"{waiting.id} blocked (plan.blocked): depends on {first} (complete.cancelled), which will not complete" in revived.effects
