@@ -85,7 +85,7 @@ async def _create_in_transaction(w: Work, cmd: TaskCreate) -> TaskOut:
     family = await w.tickets.family(cmd.ticket_id)
     if family is not None and family["ticket"].split(".")[0] in _FINISHED_TICKET:
         effects += await follow_ticket(w, cmd.ticket_id, f"task {row['id']} created")
-    out = await task_out(w, await w.tasks.get(row["id"]) or row, sorted(deps))
+    out = await task_out(w, row, sorted(deps))
     return out.model_copy(update={"effects": effects})
 
 

@@ -128,7 +128,8 @@ class TaskStore(Store):
         )
 
     async def pairs_of_ticket(self, ticket_id: str) -> list[str]:
-        rows = await self.conn.fetch("SELECT status_state FROM tasks WHERE ticket_id = $1", ticket_id)
+        """The distinct pairs of the ticket's tasks (what the follow rules look at)."""
+        rows = await self.conn.fetch("SELECT DISTINCT status_state FROM tasks WHERE ticket_id = $1", ticket_id)
         return [r["status_state"] for r in rows]
 
     async def any_dead(self, keys: list[str]) -> bool:

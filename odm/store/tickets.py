@@ -50,10 +50,10 @@ class TicketStore(Store):
         )
 
     async def pairs_in(self, column: str, key: str) -> list[str]:
-        """The pairs of the tickets whose ``column`` (sprint_id or project_id) is ``key``."""
+        """The distinct pairs of the tickets whose ``column`` (sprint_id or project_id) is ``key``."""
         if column not in ("sprint_id", "project_id"):
             raise ValueError(column)
-        rows = await self.conn.fetch(f"SELECT status_state FROM tickets WHERE {column} = $1", key)
+        rows = await self.conn.fetch(f"SELECT DISTINCT status_state FROM tickets WHERE {column} = $1", key)
         return [r["status_state"] for r in rows]
 
     async def page(self, *, project_id: str | None, sprint_id: str | None, status_state: str | None,
