@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 __all__ = [
     "ClaimedTask", "EvolutionOut", "EvolutionResult", "HostOut", "IdeaOut", "NextTaskOut", "OverrideOut", "Page",
     "ProjectDetail", "ProjectOut", "ProjectRef", "RosterMember", "SearchHit", "SprintOut", "TaskBrief", "TaskDetail",
-    "TaskOut", "ThreadOut", "TicketDetail", "TicketOut", "TicketPlan", "TicketRef", "TopicOut", "TransitionOut", "UserOut",
+    "TaskOut", "ThreadOut", "TicketChange", "TicketDetail", "TicketOut", "TicketPlan", "TicketRef", "TopicOut", "TransitionOut", "UserOut",
 ]
 
 T = TypeVar("T")
@@ -88,6 +88,10 @@ class TicketOut(Lifecycled):
     priority: str
     plan_cost: float | None
     plan_duration: float | None
+
+
+class TicketChange(TicketOut):  # what update_ticket answers
+    effects: list[str] = []  # sprints (left or joined) that moved to follow their tickets
 
 
 class TaskBrief(View):

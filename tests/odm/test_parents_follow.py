@@ -4,12 +4,13 @@ and back as their children move, in the child's transaction, reported in effects
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import asyncpg
 
-from odm.domain.commands import NextTask, TaskCreate, TicketCreate, Transition
-from odm.services import OdmServices, claims, tasks, tickets, transitions
+from odm.domain.commands import NextTask, SprintCreate, TaskCreate, TicketCreate, TicketUpdate, Transition
+from odm.services import OdmServices, claims, projects, tasks, tickets, transitions
 from servers import odm
 from tests.conftest import connect_client
 from tests.odm.graphs import graph as _graph
@@ -158,3 +159,14 @@ async def test_a_ticket_sent_back_to_rework_by_hand_brings_its_project_back_to_e
                                                                           state=state))).effects) == []
     back = await transitions.transition(services, Transition(kind="ticket", id=ticket, status="execute", state="active"))
     assert _moved(back.effects) == [f"project {project} review.active -> execute.active"]
+
+
+async def test_a_running_ticket_put_in_a_draft_sprint_starts_the_sprint(services):
+    project, _, ticket, _ = await _graph(services, 1, sprint=False)
+    await claims.next_task(services, NextTask(agent_id="a"))
+    now = datetime.now(UTC)
+    sprint = await projects.create_sprint(services, SprintCreate(project_id=project, name="S2", start_date=now,
+                                                                 end_date=now + timedelta(days=7)))
+    joined = await tickets.update_ticket(services, TicketUpdate(id=ticket, sprint_id=sprint.id))
+    assert _moved(joined.effects) == [f"sprint {sprint.id} create.draft -> execute.active"]
+    assert (await _pairs(services, sprint=sprint.id))["sprint"] == "execute.active"
