@@ -15,13 +15,17 @@ _CLAIM_KEEPING = frozenset({"execute", "discussion", "approval", "review", "test
 _QUANTUM = Decimal("0.0001")
 
 
-def placement(*, deps_done: bool, requires_human: bool, requires_approval: bool, paused: bool = False) -> str:
-    """Where a task that is not running belongs: paused, waiting on dependencies, at a gate, or ready.
+def placement(*, deps_done: bool, requires_human: bool, requires_approval: bool, paused: bool = False,
+              deps_dead: bool = False) -> str:
+    """Where a task that is not running belongs: paused, blocked by a dependency that will never complete
+    (cancelled or failed), waiting on dependencies, at a gate, or ready.
 
     Approval is stronger than discussion (§9.5), so a task needing both waits for approval.
     """
     if paused:
         return "plan.paused"
+    if deps_dead:
+        return "plan.blocked"
     if not deps_done:
         return "plan.queued"
     if requires_approval:

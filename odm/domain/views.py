@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 __all__ = [
     "ClaimedTask", "EvolutionOut", "EvolutionResult", "HostOut", "IdeaOut", "NextTaskOut", "OverrideOut", "Page",
     "ProjectDetail", "ProjectOut", "ProjectRef", "RosterMember", "SearchHit", "SprintOut", "TaskBrief", "TaskDetail",
-    "TaskOut", "ThreadOut", "TicketDetail", "TicketOut", "TicketPlan", "TicketRef", "TopicOut", "TransitionOut", "UserOut",
+    "TaskOut", "ThreadOut", "TicketChange", "TicketDetail", "TicketOut", "TicketPlan", "TicketRef", "TopicOut", "TransitionOut", "UserOut",
 ]
 
 T = TypeVar("T")
@@ -90,12 +90,17 @@ class TicketOut(Lifecycled):
     plan_duration: float | None
 
 
+class TicketChange(TicketOut):  # what update_ticket answers
+    effects: list[str] = []  # sprints (left or joined) that moved to follow their tickets
+
+
 class TaskBrief(View):
     id: str
     title: str
     status_state: str
     priority: str
     claimed_by: str | None = None
+    blocked_reason: str | None = None  # set in plan.blocked: the dependencies that will not complete
 
 
 class EvolutionOut(View):
@@ -131,11 +136,13 @@ class TaskOut(Lifecycled):  # what create_task/update_task answer; odm://tasks/{
     spec_version: int
     claim_token: int | None
     spec_stale: bool
+    effects: list[str] = []  # what followed the change: dependents blocked or released, parents that moved
 
 
 class TaskDetail(TaskOut):
     title: str
     claimed_by: str | None
+    blocked_reason: str | None = None
     project_id: str
     priority: str
     sequence: int
@@ -182,6 +189,7 @@ class NextTaskOut(View):
     lease_expires_at: datetime | None
     renewed: bool
     note: str
+    effects: list[str] = []  # parents the claim started (ticket, sprint, project)
 
 
 class TransitionOut(View):
@@ -208,6 +216,7 @@ class EvolutionResult(View):  # the record's id (its details are in the tickets'
     target_ticket_ids: list[str]
     task_ids: list[str]
     tickets: list[TicketPlan]
+    effects: list[str] = []  # what followed: blocked dependents, tickets, sprints and projects that moved
 
 
 class IdeaOut(Lifecycled):

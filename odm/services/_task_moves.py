@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import asyncpg
 
-from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.lifecycles import DEAD, FINISHED, LIFECYCLES
 from odm.domain.rules import keeps_claim, placement, spec_stale
 from odm.domain.views import TaskDetail, TaskOut
 from odm.errors import Conflict, InvalidTransition
+from odm.services._parents import follow_ticket
 from odm.services._work import Work, jsonish
 
-__all__ = ["TASK", "check_claim", "move_task", "place", "route_task", "task_detail", "task_out"]
+__all__ = ["TASK", "check_claim", "follow_move", "move_task", "place", "release_dependents", "route_task",
+           "strand_dependents", "task_detail", "task_out"]
 
 TASK = LIFECYCLES["task"]
 DONE = "complete.completed"
+BLOCKED = "plan.blocked"
+_STARTED = ("execute", "review", "test", "recover")
 
 
 async def task_out(w: Work, row: asyncpg.Record, depends_on: list[str] | None = None) -> TaskOut:
@@ -61,12 +65,59 @@ async def route_task(w: Work, row: asyncpg.Record, target: str, *, via: tuple[st
     return await w.tasks.set_pair(row["id"], status, state, clear_claim=not keeps_claim(target), activate=False)
 
 
-async def place(w: Work, row: asyncpg.Record, *, paused: bool = False) -> asyncpg.Record:
-    """Put a not-running task where the rules say: paused, waiting on dependencies, at its gate, or ready."""
+async def place(w: Work, row: asyncpg.Record, *, paused: bool = False, effects: list[str] | None = None,
+                because: str = "") -> asyncpg.Record:
+    """Put a not-running task where the rules say: paused, blocked by a dead dependency, waiting on
+    dependencies, at its gate, or ready. A move into or out of plan.blocked is recorded and, given
+    ``effects``, reported there."""
     incomplete = await w.tasks.incomplete_dependencies(row["id"])
+    dead = [d for d in incomplete if d["status_state"] in DEAD]
     target = placement(deps_done=not incomplete, requires_human=row["requires_human"],
-                       requires_approval=row["requires_approval"], paused=paused)
-    return await route_task(w, row, target)
+                       requires_approval=row["requires_approval"], paused=paused, deps_dead=bool(dead))
+    placed = await route_task(w, row, target, via=("follow",))
+    source, now = row["status_state"], placed["status_state"]
+    if BLOCKED in (source, now) and source != now:
+        if now == BLOCKED:
+            why = "depends on " + ", ".join(f"{d['id']} ({d['status_state']})" for d in dead) + ", which will not complete"
+            text = f"{row['id']} blocked (plan.blocked): {why}"
+        else:
+            why = because or "no dependency of it is cancelled or failed any more"
+            text = f"{row['id']} released from plan.blocked to {now} ({why})"
+        await w.history.record("task", row["id"], source, now, why)
+        if effects is not None:
+            effects.append(text)
+    return placed
+
+
+async def strand_dependents(w: Work, key: str, pair: str) -> list[str]:
+    """Block the tasks waiting on ``key``, which just ended ``pair`` without completing; the effects."""
+    effects: list[str] = []
+    for waiting in await w.tasks.dependents_in(key, ("plan.queued",)):
+        await place(w, waiting, effects=effects)
+    return effects
+
+
+async def release_dependents(w: Work, key: str, why: str) -> list[str]:
+    """Re-place the tasks blocked on ``key`` (revived, or no longer depended on); the effects."""
+    effects: list[str] = []
+    for blocked in await w.tasks.dependents_in(key, (BLOCKED,)):
+        await place(w, blocked, effects=effects, because=why)
+    return effects
+
+
+async def follow_move(w: Work, key: str, ticket_id: str, source: str, target: str) -> list[str]:
+    """After task ``key`` moved ``source -> target``: its dependents and its parents follow; the effects."""
+    effects: list[str] = []
+    if target in DEAD and source not in DEAD:
+        effects += await strand_dependents(w, key, target)
+    elif source in DEAD and target not in DEAD:
+        effects += await release_dependents(w, key, f"{key} revived to {target}")
+    because = f"task {key} {source} -> {target}"
+    if target in FINISHED or source in FINISHED:
+        effects += await follow_ticket(w, ticket_id, because)
+    elif target.split(".")[0] in _STARTED and target != "execute.ready":
+        effects += await follow_ticket(w, ticket_id, because, started=True)
+    return effects
 
 
 async def move_task(w: Work, row: asyncpg.Record, target: str, *, override: bool = False,
@@ -102,6 +153,7 @@ async def move_task(w: Work, row: asyncpg.Record, target: str, *, override: bool
             placed = await place(w, waiting)
             effects.append(f"{placed['id']} now {placed['status_state']}")
     if via == "revive":
-        moved = await place(w, moved)
+        moved = await place(w, moved, effects=effects)
         effects.append(f"{key} restored to {moved['status_state']}")
+    effects += await follow_move(w, key, row["ticket_id"], row["status_state"], moved["status_state"])
     return moved, effects

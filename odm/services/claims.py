@@ -8,24 +8,23 @@ import asyncpg
 
 from odm.domain.commands import NextTask
 from odm.domain.views import ClaimedTask, NextTaskOut
-from odm.errors import Conflict
+from odm.services._parents import follow_ticket
 from odm.services._task_moves import move_task
-from odm.services._work import Work, need, single_statement, transactional
+from odm.services._work import Work, need, transactional
 
 __all__ = ["next_task", "release_claims", "renew_claims", "sweep_expired_claims"]
 
-_RETRIES = 3
 
-
-@single_statement
+@transactional
 async def next_task(w: Work, cmd: NextTask) -> NextTaskOut:
     """Give the agent its work: renew the claim it holds, else claim the best ready task.
 
     Best = all dependencies complete, not at a human gate, not claimed; most urgent priority,
-    then ticket order, then sequence. One statement claims it, so no task goes to two agents.
+    then ticket order, then sequence. One statement claims it, so no task goes to two agents; the
+    first claim in a ticket starts the ticket (and its sprint and project) in the same transaction.
 
     Raises:
-        NotFound: ``project_id`` names no project.
+        NotFound: ``project_id`` names no project. Conflict: lost to concurrent changes three times.
     """
     rows = await _claim(w, cmd)
     if not rows and await w.claims.sweep_expired():
@@ -39,18 +38,16 @@ async def next_task(w: Work, cmd: NextTask) -> NextTaskOut:
             f"{row['claim_token']} to update_task/transition, call next_task again before the lease ends to keep it")
     if len(rows) > 1:
         note += f"; also renewed {', '.join(r['id'] for r in rows[1:])}"
+    effects = [] if row["parents_running"] else await follow_ticket(
+        w, row["ticket_id"], f"task {row['id']} claimed by {cmd.agent_id}", started=True)
     return NextTaskOut(task=task, claim_token=row["claim_token"], lease_expires_at=row["claim_expires_at"],
-                       renewed=row["renewed"], note=note)
+                       renewed=row["renewed"], note=note, effects=effects)
 
 
 async def _claim(w: Work, cmd: NextTask) -> list[asyncpg.Record]:
-    for attempt in range(1, _RETRIES + 1):
-        try:
-            return await w.claims.claim_or_renew(cmd.agent_id, cmd.project_id, cmd.lease_seconds)
-        except asyncpg.DeadlockDetectedError:
-            if attempt == _RETRIES:
-                raise Conflict("the work graph changed concurrently; call next_task again") from None
-    raise AssertionError("unreachable")
+    """The claim-or-renew statement (a deadlock is retried by the unit of work, as a whole)."""
+    rows: list[asyncpg.Record] = await w.claims.claim_or_renew(cmd.agent_id, cmd.project_id, cmd.lease_seconds)
+    return rows
 
 
 async def _nothing(w: Work, cmd: NextTask) -> NextTaskOut:

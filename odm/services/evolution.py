@@ -18,7 +18,8 @@ from odm.domain.numbering import subticket_id
 from odm.domain.rules import allocate
 from odm.domain.views import EvolutionResult, TicketPlan
 from odm.errors import Conflict, InvalidArgument, InvalidTransition
-from odm.services._task_moves import move_task, place, route_task
+from odm.services._parents import follow_groups, follow_ticket
+from odm.services._task_moves import move_task, place, route_task, strand_dependents
 from odm.services._work import Work, dec, dumps, jsonish, need, transactional
 from odm.services.projects import open_project
 from odm.services.tickets import TICKET, check_sprint
@@ -29,7 +30,7 @@ _Outcome = tuple[list[str], Any, dict[str, Any]]  # target tickets, task ids (li
 
 _ONLY = {"parts": ("split", "spawn_subticket"), "target_ticket_id": ("merge",),
          "project_id": ("reassign",), "sprint_id": ("reassign",)}
-_PAUSE = {"plan.draft": "plan.paused", "plan.queued": "plan.paused", "ready.ready": "ready.paused",
+_PAUSE = {"plan.draft": "plan.paused", "plan.queued": "plan.paused", "plan.blocked": "plan.paused", "ready.ready": "ready.paused",
           "execute.ready": "execute.paused", "execute.active": "execute.paused"}
 _UNPAUSE = {"plan.paused": "plan.queued", "ready.paused": "plan.queued", "execute.paused": "execute.ready"}
 
@@ -44,13 +45,33 @@ async def evolve_ticket(w: Work, cmd: EvolveTicket) -> EvolutionResult:
     act = {"split": _split, "spawn_subticket": _split, "merge": _merge, "reassign": _reassign,
            "defer": _pause_or_cancel, "cancel": _pause_or_cancel, "revive": _revive}[cmd.action]
     targets, task_ids, details = await act(w, source, cmd)
+    effects = details.pop("effects", []) + await _follow(w, source, targets, cmd, details)
     record = await w.evolutions.insert(
         source_ticket_id=source["id"], action=cmd.action, target_ticket_ids=targets, task_ids=task_ids,
         reason=cmd.reason, initiated_by=cmd.initiated_by, details=dumps(details), created_by=cmd.actor,
     )
     tickets = [TicketPlan.model_validate(dict(need(await w.tickets.get(k), "ticket", k))) for k in (source["id"], *targets)]
     return EvolutionResult(id=record["id"], action=cmd.action, target_ticket_ids=targets, task_ids=task_ids,
-                           tickets=tickets)
+                           tickets=tickets, effects=effects)
+
+
+async def _follow(w: Work, source: asyncpg.Record, targets: list[str], cmd: EvolveTicket,
+                  details: dict[str, Any]) -> list[str]:
+    """What follows the action: tasks waiting on cancelled ones are blocked, the tickets follow their tasks,
+    and the sprints and projects the work left or joined follow their tickets."""
+    effects: list[str] = []
+    if cmd.action == "cancel":
+        for key in details.get("tasks", {}):
+            effects += await strand_dependents(w, key, "complete.cancelled")
+    because = f"ticket {source['id']} {cmd.action}"
+    groups = {(source["sprint_id"], source["project_id"])}
+    for key in (source["id"], *targets):
+        effects += await follow_ticket(w, key, because)
+        ticket = need(await w.tickets.get(key), "ticket", key)
+        groups.add((ticket["sprint_id"], ticket["project_id"]))
+    for sprint_id, project_id in sorted(groups, key=str):
+        effects += await follow_groups(w, sprint_id, project_id, because)
+    return effects
 
 
 def _open(ticket: asyncpg.Record, action: str) -> None:
@@ -171,19 +192,19 @@ async def _revive(w: Work, source: asyncpg.Record, cmd: EvolveTicket) -> _Outcom
         raise InvalidTransition(f"ticket {source['id']} is {source['status_state']}; only a deferred (plan.waiting) or "
                                 "cancelled ticket can be revived")
     last = await w.evolutions.latest(source["id"], ("defer", "cancel"))
-    restored = []
+    restored, effects = [], []
     for key, _before in (jsonish(last)["details"].get("tasks", {}) if last else {}).items():
         task = await w.tasks.get(key, lock=True)
         if task is None or task["ticket_id"] != source["id"]:
             continue
         if task["status_state"] == "complete.cancelled":
-            await move_task(w, task, "plan.queued", via="revive")
+            effects += (await move_task(w, task, "plan.queued", via="revive"))[1]
         elif task["status_state"] in _UNPAUSE:
             moved = await route_task(w, task, _UNPAUSE[task["status_state"]])
             if moved["status_state"] == "plan.queued":
-                await place(w, moved)
+                await place(w, moved, effects=effects)
         else:
             continue
         restored.append(key)
     await w.tickets.update(source["id"], status="plan", state="queued")
-    return [], restored, {"restored_from": last["id"] if last else None}
+    return [], restored, {"restored_from": last["id"] if last else None, "effects": effects}

@@ -11,6 +11,7 @@ from odm.domain.commands import TaskCreate, TaskUpdate
 from odm.domain.rules import SPEC_FIELDS, placement
 from odm.domain.views import Page, TaskBrief, TaskDetail, TaskOut
 from odm.errors import Conflict, DependencyCycle, InvalidArgument, NotFound
+from odm.services._parents import follow_ticket
 from odm.services._task_moves import TASK, check_claim, place, route_task, task_detail, task_out
 from odm.services._work import OdmServices, Work, dec, dumps, need, single_statement, transactional
 from odm.store import decode_cursor, encode_cursor
@@ -18,6 +19,7 @@ from odm.store import decode_cursor, encode_cursor
 __all__ = ["create_task", "get_task", "list_tasks", "update_task"]
 
 _CLOSED_TICKET = ("complete", "archive")
+_FINISHED_TICKET = ("review", "approval")  # a task added there sends the ticket back to execute (a transaction)
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -36,20 +38,25 @@ async def create_task(services: OdmServices, cmd: TaskCreate) -> TaskOut:
     """Create the next task of a ticket (``<ticket>.NN``), waiting on its dependencies or at its gate.
 
     A task without dependencies or idempotency key is numbered and inserted by one statement;
-    otherwise the check of its dependencies, the insert, its edges and the key share a transaction.
+    otherwise (or when its ticket is in review or approval, which the new task sends back to execute)
+    the check of its dependencies, the insert, its edges, the key and the ticket's move share a transaction.
 
     Raises:
         NotFound: unknown ticket or dependency. Conflict: the ticket is closed.
         IdempotencyMismatch: key reused with other content.
     """
-    if cmd.idempotency_key or cmd.depends_on:
-        return await _create_in_transaction(services, cmd)
-    return await _create_alone(services, cmd)
+    if not cmd.idempotency_key and not cmd.depends_on:
+        alone = await _create_alone(services, cmd)
+        if alone is not None:
+            return alone
+    return await _create_in_transaction(services, cmd)
 
 
 @single_statement
-async def _create_alone(w: Work, cmd: TaskCreate) -> TaskOut:
-    return await task_out(w, await _insert(w, cmd, []), [])
+async def _create_alone(w: Work, cmd: TaskCreate) -> TaskOut | None:
+    """None when the ticket is closed or finished: the transaction then says why or moves the ticket."""
+    row = await _insert(w, cmd, [], refuse=_CLOSED_TICKET + _FINISHED_TICKET)
+    return None if row is None else await task_out(w, row, [])
 
 
 @transactional
@@ -62,22 +69,39 @@ async def _create_in_transaction(w: Work, cmd: TaskCreate) -> TaskOut:
     if deps:
         await _check_deps_exist(w, deps)
     row = await _insert(w, cmd, deps)
+    if row is None:
+        ticket = need(await w.tickets.get(cmd.ticket_id), "ticket", cmd.ticket_id)
+        raise Conflict(f"ticket {ticket['id']} is {ticket['status_state']}; tasks cannot be added to it "
+                       "(evolve_ticket action=revive reopens a cancelled one)")
     await w.tasks.add_dependencies(row["id"], deps)
     if cmd.idempotency_key:
         await w.idempotency.bind("create_task", cmd.idempotency_key, row["id"])
-    return await task_out(w, row, sorted(deps))
+    effects = []
+    if row["status_state"] == "plan.blocked":
+        dead = await w.tasks.dead_dependencies(row["id"])
+        why = "depends on " + ", ".join(f"{d['id']} ({d['status_state']})" for d in dead) + ", which will not complete"
+        await w.history.record("task", row["id"], TASK.initial, row["status_state"], why)
+        effects.append(f"{row['id']} blocked (plan.blocked): {why}")
+    family = await w.tickets.family(cmd.ticket_id)
+    if family is not None and family["ticket"].split(".")[0] in _FINISHED_TICKET:
+        effects += await follow_ticket(w, cmd.ticket_id, f"task {row['id']} created")
+    out = await task_out(w, row, sorted(deps))
+    return out.model_copy(update={"effects": effects})
 
 
-async def _insert(w: Work, cmd: TaskCreate, deps: list[str]) -> asyncpg.Record:
-    """Number and insert the task, placed by its (checked) dependencies, its gates and its ticket."""
+async def _insert(w: Work, cmd: TaskCreate, deps: list[str],
+                  refuse: tuple[str, ...] = _CLOSED_TICKET) -> asyncpg.Record | None:
+    """Number and insert the task, placed by its (checked) dependencies, its gates and its ticket; None
+    when the ticket is unknown or its status is one of ``refuse``."""
     deps_done = not deps or not await w.tasks.any_incomplete(deps)
-    gates = {"requires_human": cmd.requires_human, "requires_approval": cmd.requires_approval}
+    dead = bool(deps) and not deps_done and bool(await w.tasks.any_dead(deps))
+    gates = {"requires_human": cmd.requires_human, "requires_approval": cmd.requires_approval, "deps_dead": dead}
     pair, paused_pair = placement(deps_done=deps_done, **gates), placement(deps_done=deps_done, paused=True, **gates)
     for target in (pair, paused_pair):
-        assert TASK.route(TASK.initial, target) is not None, target
+        assert TASK.route(TASK.initial, target, via=("follow",)) is not None, target
     actor = cmd.actor
-    row = await w.tasks.insert_numbered(
-        cmd.ticket_id, closed=_CLOSED_TICKET, pair=pair, paused_pair=paused_pair,
+    return await w.tasks.insert_numbered(
+        cmd.ticket_id, closed=refuse, pair=pair, paused_pair=paused_pair,
         title=cmd.title, objective=cmd.objective, description=cmd.description,
         requires_human=cmd.requires_human, requires_approval=cmd.requires_approval,
         acceptance_criteria=list(cmd.acceptance_criteria), priority=cmd.priority, risk_level=cmd.risk_level,
@@ -85,11 +109,6 @@ async def _insert(w: Work, cmd: TaskCreate, deps: list[str]) -> asyncpg.Record:
         plan_duration_minutes=dec(cmd.plan_duration_minutes),
         created_by=actor, updated_by=actor, idempotency_key=cmd.idempotency_key,
     )
-    if row is None:
-        ticket = need(await w.tickets.get(cmd.ticket_id), "ticket", cmd.ticket_id)
-        raise Conflict(f"ticket {ticket['id']} is {ticket['status_state']}; tasks cannot be added to it "
-                       "(evolve_ticket action=revive reopens a cancelled one)")
-    return row
 
 
 @transactional
@@ -123,9 +142,10 @@ async def update_task(w: Work, cmd: TaskUpdate) -> TaskOut:
         await w.tasks.update(cmd.id, **changes, updated_by=cmd.actor)
         row = await w.tasks.get(cmd.id)
     regated = any(changes.get(k) for k in ("requires_human", "requires_approval"))
+    effects: list[str] = []
     if deps_changed or regated:
-        row = await _replace(w, row, regated=regated)
-    return await task_out(w, row)
+        row = await _replace(w, row, regated=regated, effects=effects)
+    return (await task_out(w, row)).model_copy(update={"effects": effects})
 
 
 async def _replace_dependencies(w: Work, key: str, wanted: list[str]) -> bool:
@@ -146,14 +166,14 @@ async def _replace_dependencies(w: Work, key: str, wanted: list[str]) -> bool:
     return bool(added or removed)
 
 
-async def _replace(w: Work, row: asyncpg.Record, *, regated: bool) -> asyncpg.Record:
-    """After a dependency or gate change, move a waiting or unclaimed ready task to where it now belongs."""
+async def _replace(w: Work, row: asyncpg.Record, *, regated: bool, effects: list[str]) -> asyncpg.Record:
+    """After a dependency or gate change, move a waiting, blocked or unclaimed ready task to where it now belongs."""
     pair = row["status_state"]
-    if pair == "plan.queued":
-        return await place(w, row)
+    if pair in ("plan.queued", "plan.blocked"):
+        return await place(w, row, effects=effects, because="its dead dependencies were removed from depends_on")
     if pair in ("ready.ready", "execute.ready") and row["claimed_by"] is None:
         if await w.tasks.incomplete_dependencies(row["id"]):
-            return await route_task(w, row, "plan.queued")
+            return await place(w, row, effects=effects)
         if regated:
             return await route_task(w, row, "approval.waiting" if row["requires_approval"] else "discussion.waiting")
     return row

@@ -9,8 +9,9 @@ import asyncpg
 from odm.domain.commands import TicketCreate, TicketImport, TicketUpdate
 from odm.domain.lifecycles import LIFECYCLES
 from odm.domain.numbering import ticket_id
-from odm.domain.views import EvolutionOut, Page, TaskBrief, TicketDetail, TicketOut
+from odm.domain.views import EvolutionOut, Page, TaskBrief, TicketChange, TicketDetail, TicketOut
 from odm.errors import Conflict, InvalidArgument
+from odm.services._parents import follow_groups
 from odm.services._work import Work, dec, jsonish, need, transactional
 from odm.services.projects import check_topics, open_project
 from odm.store import decode_cursor, encode_cursor
@@ -84,8 +85,10 @@ async def import_ticket(w: Work, cmd: TicketImport) -> TicketOut:
 
 
 @transactional
-async def update_ticket(w: Work, cmd: TicketUpdate) -> TicketOut:
-    """Raises: NotFound (ticket, topic, sprint), InvalidArgument (sprint of another project)."""
+async def update_ticket(w: Work, cmd: TicketUpdate) -> TicketChange:
+    """A sprint the ticket joins or leaves follows its tickets (in effects).
+
+    Raises: NotFound (ticket, topic, sprint), InvalidArgument (sprint of another project)."""
     row = need(await w.tickets.get(cmd.id, lock=True), "ticket", cmd.id)
     changes = cmd.model_dump(exclude_none=True, exclude={"id", "actor"})
     await check_topics(w, changes.get("topics", []))
@@ -93,7 +96,13 @@ async def update_ticket(w: Work, cmd: TicketUpdate) -> TicketOut:
     for money in ("plan_cost", "plan_duration"):
         if money in changes:
             changes[money] = dec(changes[money])
-    return ticket_out(await w.tickets.update(cmd.id, **changes, updated_by=cmd.actor))
+    updated = need(await w.tickets.update(cmd.id, **changes, updated_by=cmd.actor), "ticket", cmd.id)
+    effects: list[str] = []
+    if updated["sprint_id"] != row["sprint_id"]:
+        because = f"ticket {cmd.id} moved from sprint {row['sprint_id']} to {updated['sprint_id']}"
+        for sprint_id in sorted(s for s in (row["sprint_id"], updated["sprint_id"]) if s):
+            effects += await follow_groups(w, sprint_id, None, because)
+    return TicketChange.model_validate(dict(updated) | {"effects": effects})
 
 
 @transactional

@@ -12,6 +12,7 @@ from odm.domain.lifecycles import LIFECYCLES
 from odm.domain.rules import override_type
 from odm.domain.views import OverrideOut, TransitionOut
 from odm.errors import InvalidTransition
+from odm.services._parents import follow_groups
 from odm.services._task_moves import check_claim, move_task
 from odm.services._work import Work, dumps, jsonish, need, transactional
 from odm.store import Store
@@ -81,6 +82,8 @@ async def _move_other(w: Work, kind: str, row: asyncpg.Record, target: str, effe
         left = await w.roster.leave(row["id"])
         if left:
             effects.append(f"roster archived ({left} agents freed)")
+    if kind == "ticket":  # its sprint and project follow (the ticket row is locked: child before parents)
+        effects += await follow_groups(w, row["sprint_id"], row["project_id"], f"ticket {row['id']} {row['status_state']} -> {target}")
     return moved
 
 

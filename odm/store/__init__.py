@@ -10,6 +10,7 @@ import asyncpg
 from odm.store._base import Store
 from odm.store._paging import decode_cursor, encode_cursor
 from odm.store.claims import ClaimStore
+from odm.store.history import HistoryStore
 from odm.store.idempotency import IdempotencyStore
 from odm.store.planning import IdeaStore, ThreadStore
 from odm.store.projects import ProjectStore, RosterStore, SprintStore
@@ -60,6 +61,10 @@ class OdmStores:
     @cached_property
     def evolutions(self) -> EvolutionStore:
         return EvolutionStore(self.conn)
+
+    @cached_property
+    def history(self) -> HistoryStore:
+        return HistoryStore(self.conn)
 
     @cached_property
     def overrides(self) -> OverrideStore:

@@ -1,7 +1,8 @@
 """Claims on tasks: the atomic claim-or-renew of ``next_task``, lease expiry, renewal and release.
 
 A claim moves a claimable task to ``execute.active`` with a fencing ``claim_token`` from a
-sequence (strictly increasing over every claim). ``FOR UPDATE SKIP LOCKED`` hands each task to
+sequence (strictly increasing over every claim); it says whether the task's parents are all in execute
+already (if not, the service moves them in the same transaction). ``FOR UPDATE SKIP LOCKED`` hands each task to
 one caller only. The SQL states come from the task lifecycle (checked at import).
 """
 
@@ -14,17 +15,14 @@ from odm.domain.models import CLAIMABLE_PREDICATE
 from odm.domain.types import DEFAULT_LEASE_SECONDS
 from odm.store._base import Store
 
-__all__ = ["CLAIMED", "ClaimStore", "RELEASED", "TICKET_STARTABLE"]
+__all__ = ["CLAIMED", "ClaimStore", "RELEASED"]
 
-_TASK, _TICKET = LIFECYCLES["task"], LIFECYCLES["ticket"]
+_TASK = LIFECYCLES["task"]
 CLAIMED = "execute.active"
 RELEASED = "ready.ready"  # where an expired or released claim returns
 for _source in ("ready.ready", "execute.ready"):
     _TASK.check(_source, CLAIMED, subject="claim", via="claim")
 _TASK.check(CLAIMED, RELEASED, subject="claim expiry")
-# Ticket pairs a first claim on one of its tasks moves to execute.active (a free route exists).
-TICKET_STARTABLE = tuple(p for p in _TICKET.pairs if p.split(".")[0] in ("create", "plan", "ready")
-                         and _TICKET.route(p, "execute.active") is not None)
 
 _SNAPSHOT = """jsonb_build_object('spec_version', t.spec_version, 'title', t.title, 'objective', t.objective,
     'description', t.description, 'acceptance_criteria', to_jsonb(t.acceptance_criteria), 'agent_id', $1::text,
@@ -36,11 +34,14 @@ _SNAPSHOT = """jsonb_build_object('spec_version', t.spec_version, 'title', t.tit
 _LIVE_CLAIM_OF_1 = f"claimed_by = $1 AND status_state = '{CLAIMED}' AND claim_expires_at - now() > interval '0'"
 
 _DEPS = "ARRAY(SELECT d.depends_on_id FROM task_dependencies d WHERE d.task_id = {t}.id ORDER BY 1)"
+# Whether the claimed task's ticket, sprint and project are all in execute already (then none has to follow).
+_RUNNING = """(SELECT k.status = 'execute' AND coalesce(s.status, 'execute') = 'execute' AND p.status = 'execute'
+    FROM tickets k JOIN projects p ON p.id = k.project_id LEFT JOIN sprints s ON s.id = k.sprint_id
+    WHERE k.id = {t}.ticket_id)"""
 
 
 def _claim_sql(with_project: bool) -> str:
     scope = "AND project_id = $2" if with_project else "AND $2::text IS NULL"
-    startable = ", ".join(f"'{p}'" for p in TICKET_STARTABLE)
     return f"""
     WITH renewed AS (
         UPDATE tasks SET claim_expires_at = now() + make_interval(secs => $3), lease_seconds = $3, updated_at = now()
@@ -62,14 +63,11 @@ def _claim_sql(with_project: bool) -> str:
             spec_snapshot = {_SNAPSHOT}, state_changed_at = now(), updated_at = now()
         FROM candidate c WHERE t.id = c.id
         RETURNING t.*
-    ), started AS (  -- data-modifying: runs whether or not it is read
-        UPDATE tickets SET status = 'execute', state = 'active', updated_at = now()
-        WHERE id IN (SELECT ticket_id FROM claimed) AND status_state IN ({startable or "''"})
-        RETURNING id
     )
-    SELECT r.*, true AS renewed, {_DEPS.format(t="r")} AS depends_on FROM renewed r
+    SELECT r.*, true AS renewed, {_DEPS.format(t="r")} AS depends_on, true AS parents_running FROM renewed r
     UNION ALL
-    SELECT c.*, false AS renewed, {_DEPS.format(t="c")} AS depends_on FROM claimed c
+    SELECT c.*, false AS renewed, {_DEPS.format(t="c")} AS depends_on, {_RUNNING.format(t="c")} AS parents_running
+      FROM claimed c
     ORDER BY renewed DESC, priority_order, ticket_seq, sequence
     """
 

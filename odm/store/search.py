@@ -6,6 +6,7 @@ import asyncpg
 
 from odm.domain.models import CLAIMABLE_PREDICATE
 from odm.store._base import Store
+from odm.store.tasks import blocked_reason_sql
 
 __all__ = ["FeedStore", "SearchStore"]
 
@@ -45,8 +46,8 @@ class FeedStore(Store):
     async def tasks(self, *, status_state: list[str] | None, claimed_by: str | None, over_s: float | None,
                     after: str | None, limit: int) -> list[asyncpg.Record]:
         return await self.conn.fetch(
-            """SELECT id, title, status_state, priority, ticket_id, project_id, claimed_by, claim_expires_at,
-                      started_at, updated_at FROM tasks
+            f"""SELECT id, title, status_state, priority, ticket_id, project_id, claimed_by, claim_expires_at,
+                      started_at, updated_at, {blocked_reason_sql('tasks')} FROM tasks
                WHERE ($1::text[] IS NULL OR status_state = ANY($1)) AND ($2::text IS NULL OR claimed_by = $2)
                  AND ($3::float8 IS NULL OR (status_state = 'execute.active'
                       AND started_at <= now() - make_interval(secs => $3)))

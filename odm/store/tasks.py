@@ -10,9 +10,19 @@ from odm.domain.models import Task
 from odm.domain.numbering import task_id_sql
 from odm.store._base import Store
 
-__all__ = ["TaskStore"]
+__all__ = ["TaskStore", "blocked_reason_sql"]
 
 DONE = "complete.completed"
+DEAD = ("complete.cancelled", "complete.failed")  # a dependency in one of these will never complete
+
+
+def blocked_reason_sql(alias: str) -> str:
+    """A column ``blocked_reason``: for a task in plan.blocked, the dependencies that will never complete."""
+    return f"""CASE WHEN {alias}.status_state = 'plan.blocked' THEN (
+        SELECT 'depends on ' || string_agg(x.id || ' (' || x.status_state || ')', ', ' ORDER BY x.id)
+               || ', which will not complete; remove it from depends_on (update_task) or revive it'
+          FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
+         WHERE d.task_id = {alias}.id AND x.status_state IN ('complete.cancelled', 'complete.failed')) END AS blocked_reason"""
 
 
 _EXPIRED = "(claim_expires_at IS NOT NULL AND claim_expires_at <= now()) AS claim_expired"
@@ -29,7 +39,7 @@ class TaskStore(Store):
     async def get(self, key: str, *, lock: bool = False) -> asyncpg.Record | None:
         """The task (with ``claim_expired`` judged by the database clock), locked if asked."""
         return await self.conn.fetchrow(
-            f"SELECT *, {_EXPIRED} FROM tasks WHERE id = $1{' FOR UPDATE' if lock else ''}", key
+            f"SELECT *, {_EXPIRED}, {blocked_reason_sql('tasks')} FROM tasks WHERE id = $1{' FOR UPDATE' if lock else ''}", key
         )
 
     async def set_pair(self, key: str, status: str, state: str, *, clear_claim: bool, activate: bool) -> asyncpg.Record:
@@ -100,6 +110,32 @@ class TaskStore(Store):
                WHERE d.task_id = $1 AND t.status_state <> $2 ORDER BY t.id""",
             key, DONE,
         )
+
+    async def dead_dependencies(self, key: str) -> list[asyncpg.Record]:
+        """Dependencies of ``key`` that ended without completing (cancelled or failed)."""
+        return await self.conn.fetch(
+            """SELECT t.id, t.status_state FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
+               WHERE d.task_id = $1 AND t.status_state = ANY($2::text[]) ORDER BY t.id""",
+            key, list(DEAD),
+        )
+
+    async def dependents_in(self, key: str, pairs: tuple[str, ...]) -> list[asyncpg.Record]:
+        """Tasks depending on ``key`` whose pair is one of ``pairs``, locked in id order."""
+        return await self.conn.fetch(
+            f"""SELECT t.*, {_EXPIRED} FROM task_dependencies b JOIN tasks t ON t.id = b.task_id
+               WHERE b.depends_on_id = $1 AND t.status_state = ANY($2::text[]) ORDER BY t.id FOR UPDATE OF t""",
+            key, list(pairs),
+        )
+
+    async def pairs_of_ticket(self, ticket_id: str) -> list[str]:
+        """The distinct pairs of the ticket's tasks (what the follow rules look at)."""
+        rows = await self.conn.fetch("SELECT DISTINCT status_state FROM tasks WHERE ticket_id = $1", ticket_id)
+        return [r["status_state"] for r in rows]
+
+    async def any_dead(self, keys: list[str]) -> bool:
+        return bool(await self.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ANY($1::text[]) AND status_state = ANY($2::text[]))", keys, list(DEAD)
+        ))
 
     async def any_incomplete(self, keys: list[str]) -> bool:
         return bool(await self.conn.fetchval(

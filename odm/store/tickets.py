@@ -6,6 +6,7 @@ import asyncpg
 
 from odm.domain.models import Ticket
 from odm.store._base import Store
+from odm.store.tasks import blocked_reason_sql
 
 __all__ = ["TicketStore"]
 
@@ -34,10 +35,26 @@ class TicketStore(Store):
 
     async def task_briefs(self, key: str) -> list[asyncpg.Record]:
         return await self.conn.fetch(
-            """SELECT id, title, status_state, priority, claimed_by FROM tasks
+            f"""SELECT id, title, status_state, priority, claimed_by, {blocked_reason_sql('tasks')} FROM tasks
                WHERE ticket_id = $1 ORDER BY sequence, id""",
             key,
         )
+
+    async def family(self, key: str) -> asyncpg.Record | None:
+        """The pairs of the ticket, its sprint and its project (read, not locked)."""
+        return await self.conn.fetchrow(
+            """SELECT k.status_state AS ticket, k.sprint_id, s.status_state AS sprint, k.project_id, p.status_state AS project
+               FROM tickets k JOIN projects p ON p.id = k.project_id LEFT JOIN sprints s ON s.id = k.sprint_id
+               WHERE k.id = $1""",
+            key,
+        )
+
+    async def pairs_in(self, column: str, key: str) -> list[str]:
+        """The distinct pairs of the tickets whose ``column`` (sprint_id or project_id) is ``key``."""
+        if column not in ("sprint_id", "project_id"):
+            raise ValueError(column)
+        rows = await self.conn.fetch(f"SELECT DISTINCT status_state FROM tickets WHERE {column} = $1", key)
+        return [r["status_state"] for r in rows]
 
     async def page(self, *, project_id: str | None, sprint_id: str | None, status_state: str | None,
                    after: int | None, limit: int) -> list[asyncpg.Record]:

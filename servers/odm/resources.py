@@ -14,7 +14,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.lifecycles import LIFECYCLES, describe_follows
 from odm.services import reads, tickets
 from odm.services import tasks as task_service
 from servers.kernel.errors import describe_exception
@@ -56,11 +56,12 @@ def register(server: MCPServer) -> None:
 
     @server.resource("odm://lifecycles/{kind}", name="lifecycle", title="Lifecycle", mime_type=JSON,
                      description="Allowed (status, state) pairs and transitions of project, sprint, ticket, task, "
-                                 "discussion_thread or idea; reserved moves name the tool that makes them.")
+                                 "discussion_thread or idea; reserved moves name the tool that makes them; automatic: "
+                                 "the moves the ODM makes itself (parents following their children, blocked dependents).")
     async def lifecycle(kind: str) -> str:
         if kind not in LIFECYCLES:
             raise ResourceError(f"[not_found] no lifecycle for {kind!r}; kinds: {', '.join(LIFECYCLES)}")
-        return json.dumps(LIFECYCLES[kind].describe())
+        return json.dumps(LIFECYCLES[kind].describe() | {"automatic": describe_follows(kind)})
 
     @server.resource("odm://feeds/tasks{?status_state,claimed_by,in_progress_over_s,cursor,limit}",
                      name="task_feed", title="Task feed", mime_type=JSON,

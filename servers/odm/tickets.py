@@ -25,6 +25,7 @@ from odm.domain.types import (
 )
 from odm.domain.views import (
     Page,
+    TicketChange,
     TicketOut,
     TicketRef,
 )
@@ -63,7 +64,7 @@ async def list_tickets(ctx: Context, project_id: Ref | None = None, sprint_id: R
 async def update_ticket(ctx: Context, id: Ref, title: Title | None = None, description: LongText | None = None,
                         priority: Priority | None = None, plan_cost: Cost | None = None,
                         plan_duration: Minutes | None = None, topics: Refs | None = None, sprint_id: Ref | None = None,
-                        required_model: Ref | None = None, required_skills: Tags | None = None) -> TicketOut:
+                        required_model: Ref | None = None, required_skills: Tags | None = None) -> TicketChange:
     """Change a ticket's fields (omitted ones stay); sprint_id puts it in a sprint of its project.
     Errors: [not_found], [invalid_argument]."""
     return await tickets.update_ticket(services(ctx), TicketUpdate(**given(

@@ -36,12 +36,14 @@ class FakeOdm:
     url: str = ""
 
     def add_task(self, task_id: str, status_state: str, *, started_hours_ago: float | None = None,
-                 claimed_by: str | None = None, title: str = "a task") -> dict[str, Any]:
+                 claimed_by: str | None = None, title: str = "a task",
+                 blocked_reason: str | None = None) -> dict[str, Any]:
         now = datetime.now(UTC)
         started = now - timedelta(hours=started_hours_ago) if started_hours_ago is not None else None
         task = {"id": task_id, "title": title, "status_state": status_state, "priority": "normal",
                 "ticket_id": task_id.split(".")[0], "project_id": "p1", "claimed_by": claimed_by,
-                "claim_expires_at": None, "started_at": _iso(started), "updated_at": now.isoformat()}
+                "claim_expires_at": None, "started_at": _iso(started), "updated_at": now.isoformat(),
+                "blocked_reason": blocked_reason}
         self.tasks.append(task)
         return task
 

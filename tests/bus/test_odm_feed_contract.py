@@ -12,7 +12,7 @@ from tests.bus.odm_side import odm_side
 
 SIDES = ("real", "fake")
 CONTRACT_FIELDS = {"id", "title", "status_state", "priority", "ticket_id", "project_id", "claimed_by",
-                   "claim_expires_at", "started_at", "updated_at"}
+                   "claim_expires_at", "started_at", "updated_at", "blocked_reason"}
 
 
 @pytest.mark.parametrize("side", SIDES)

@@ -9,7 +9,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from servers.runtime.database import Target, prepare_database
+from odm.services import OdmServices, registry
+from odm.settings import OdmSettings
+from servers.runtime.database import Target, open_pool, prepare_database
 from servers.runtime.settings import SuiteSettings
 from tests.support.pg import TestPostgres
 
@@ -38,3 +40,15 @@ async def odm_settings(pg: TestPostgres, odm_template: str, tmp_path: Path) -> S
         await conn.close()
     return SuiteSettings(home=tmp_path / "home", odm_dsn=pg.dsn(name), bus_dsn=pg.dsn(pg.new_name("bus")),
                          log_level="WARNING", http_auth="none")
+
+
+@pytest.fixture
+async def services(odm_settings: SuiteSettings) -> AsyncIterator[OdmServices]:
+    """The ODM services on the test database (no server, no sweeper), for tests of the use cases themselves."""
+    pool = await open_pool(Target("odm", odm_settings.odm_dsn, embedded=False), max_size=4)
+    try:
+        made = OdmServices(pool, OdmSettings(), primary_user_id="")
+        made.primary_user_id = await registry.ensure_primary_user(made)
+        yield made
+    finally:
+        await pool.close()

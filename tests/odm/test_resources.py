@@ -8,13 +8,13 @@ import asyncpg
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from odm.domain.lifecycles import LIFECYCLES
+from odm.domain.lifecycles import LIFECYCLES, describe_follows
 from servers import odm
 from tests.conftest import connect_client
 from tests.support.odm import call
 
 FEED_FIELDS = {"id", "title", "status_state", "priority", "ticket_id", "project_id", "claimed_by", "claim_expires_at",
-               "started_at", "updated_at"}
+               "started_at", "updated_at", "blocked_reason"}
 
 
 async def _read(client, uri: str):
@@ -113,7 +113,7 @@ async def test_ready_lists_what_next_task_would_hand_out(odm_settings):
 async def test_lifecycles_are_served_as_data(odm_settings, kind):
     async with connect_client(odm.SPEC, odm_settings) as client:
         served = await _read(client, f"odm://lifecycles/{kind}")
-    assert served == json.loads(json.dumps(LIFECYCLES[kind].describe()))
+    assert served == json.loads(json.dumps(LIFECYCLES[kind].describe() | {"automatic": describe_follows(kind)}))
     assert served["initial"] in served["pairs"] and set(served["transitions"]) == set(served["pairs"])
 
 

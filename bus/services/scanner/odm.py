@@ -38,13 +38,16 @@ def _ident(item: dict[str, Any]) -> str | None:
 
 
 class StaleTaskSource:
-    """Tasks in progress longer than ``after_s`` (24 h by default)."""
+    """Tasks in progress longer than ``after_s`` (24 h by default), and tasks blocked by a dependency that will
+    never complete (``plan.blocked``: cancelled or failed), with the ODM's reason."""
 
     name = "odm.tasks.stale"
     linked_type = "task"
 
     def __init__(self, after_s: float) -> None:
         self.after_s = after_s
+        self._blocked: set[str] = set()  # blocked at the last read of this process
+        self._released: set[str] = set()  # blocked at the read before, not any more: cleared as released
 
     async def read(self, inputs: ScanInputs) -> list[Condition]:
         odm = await inputs.odm()
@@ -69,10 +72,31 @@ class StaleTaskSource:
                     since=started,
                 )
             )
+        stale, blocked = {c.linked_id for c in conditions}, set()
+        for item in await odm.feed("tasks", status_state="plan.blocked"):
+            task_id = _ident(item)
+            if task_id is None or task_id in stale:
+                continue
+            reason = item.get("blocked_reason") or "a dependency will not complete"
+            blocked.add(task_id)
+            conditions.append(
+                Condition(
+                    linked_type="task",
+                    linked_id=task_id,
+                    title=f"Task {task_id} is blocked: {item.get('title', '')}"[:300],
+                    priority="high",
+                    description=f"{reason} (ticket {item.get('ticket_id', '?')})"[:2000],
+                    linked_url=f"odm://tasks/{task_id}",
+                    since=_when(item.get("updated_at")),
+                )
+            )
+        self._blocked, self._released = blocked, self._blocked - blocked
         return conditions
 
     async def cleared_reasons(self, inputs: ScanInputs, linked_ids: Iterable[str]) -> dict[str, str]:
-        return {t: f"task {t} is no longer in progress for over {self.after_s / 3600:g} h" for t in linked_ids}
+        return {t: f"task {t} is no longer blocked (its dependency was removed or revived, or it was cancelled)"
+                if t in self._released else f"task {t} is no longer in progress for over {self.after_s / 3600:g} h"
+                for t in linked_ids}
 
 
 @read_only

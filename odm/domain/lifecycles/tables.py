@@ -15,13 +15,16 @@ Judgement calls beyond the typical flows, all deliberate:
   validation phases a task takes when its acceptance criteria need them, not a toll on every task;
 * within a status, §5.3 states move freely where the status allows them (paused, waiting,
   blocked for execution; a claim released returns ``execute.active -> ready.ready``);
-* an idea has no state vocabulary in the spec; each idea status carries one fixed global state.
+* an idea has no state vocabulary in the spec; each idea status carries one fixed global state;
+* automatic moves (``follow`` edges and the rules of ``follow.py``): parents follow their children into
+  execute and review and back; a task whose dependency is cancelled or failed waits in ``plan.blocked``.
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
+from odm.domain.lifecycles.follow import check_follows
 from odm.domain.lifecycles.machine import Lifecycle, build_lifecycle, split_pair
 from odm.errors import LifecycleDefinitionError
 
@@ -58,6 +61,7 @@ ACTIONS = MappingProxyType({
     "merge": "evolve_ticket with action=merge (it moves the tasks and the plan)",
     "revive": "evolve_ticket with action=revive (it also restores the tasks)",
     "promote": "promote_idea / promote_thread, --toolsets planning (they create the ticket and link it)",
+    "follow": "the ODM itself, when the children or dependencies change (see automatic in odm://lifecycles/{kind})",
 })
 
 _PROJECT = {
@@ -106,11 +110,13 @@ _TICKET = {
 
 # §5.5.2: Create -> Plan -> Ready -> Execute <-> Discussion/Approval/Recover; Execute -> Review -> Test
 # -> Complete; Review -> Rework -> Execute; Recover -> Failed. A task waits on its dependencies in
-# plan.queued; a gated one waits in discussion.waiting / approval.waiting before it may run.
+# plan.queued; a gated one waits in discussion.waiting / approval.waiting before it may run; one whose
+# dependency ended without completing (cancelled, failed) is blocked in plan.blocked until released.
 _TASK = {
     "create.draft": "plan.draft plan.queued",
     "plan.draft": "plan.queued complete.cancelled",
-    "plan.queued": "plan.draft ready.ready discussion.waiting approval.waiting plan.paused complete.cancelled",
+    "plan.queued": "plan.draft ready.ready discussion.waiting approval.waiting plan.paused plan.blocked@follow complete.cancelled",
+    "plan.blocked": "plan.queued@follow plan.paused complete.cancelled",
     "plan.paused": "plan.queued complete.cancelled",
     "ready.ready": "execute.active@claim plan.queued discussion.waiting approval.waiting ready.paused complete.cancelled",
     "ready.paused": "ready.ready plan.queued complete.cancelled",
@@ -221,6 +227,10 @@ def _build() -> dict[str, Lifecycle]:
                              actions=ACTIONS, hints=ACTIONS)
         check_spec_rules(lc)
         built[kind] = lc
+    try:
+        check_follows(built)
+    except ValueError as exc:
+        raise LifecycleDefinitionError(str(exc)) from None
     return built
 
 
