@@ -145,7 +145,7 @@ class PendingApprovalSource:
             odm = await inputs.odm()
             items = await odm.feed("tasks", status_state="approval.waiting")
         except Unavailable as exc:  # FeedUnsupported included
-            raise PartialRead(xem, f"XEM approvals read; ODM tasks not: {exc}", lambda linked_id: _xem_id(linked_id) is None) from None
+            raise PartialRead(xem, str(exc), lambda linked_id: _xem_id(linked_id) is None) from None  # XEM read
         return xem + [
             Condition(
                 linked_type="approval",
