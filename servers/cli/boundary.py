@@ -81,7 +81,24 @@ def _find_startup_error(exc: BaseException) -> StartupError | None:
 
 
 async def until_signal(run: Callable, *, stop: Callable[[], None] | None = None) -> None:
-    """Run ``run()``; SIGINT/SIGTERM call ``stop`` (graceful) or cancel it."""
+    """Run ``run()``; SIGINT/SIGTERM call ``stop`` (graceful) or cancel it.
+
+    Once ``run()`` has ended the process is shutting down: a SIGTERM then is ignored (logged), so the bounded
+    clean-up after it (closing pools, leaving the embedded cluster, stopping an odm-mcp child) is not cut short.
+    An MCP client closing a stdio server sends SIGTERM two seconds after closing its stdin, and a server killed
+    mid-clean-up would leave the shared cluster running with no one to stop it. SIGINT and SIGKILL still end it.
+    """
+    try:
+        await _until_signal(run, stop)
+    finally:
+        signal.signal(signal.SIGTERM, _shutting_down)
+
+
+def _shutting_down(signum: int, _frame: object) -> None:
+    log.info("received %s while shutting down; finishing the clean-up", signal.Signals(signum).name)
+
+
+async def _until_signal(run: Callable, stop: Callable[[], None] | None) -> None:
     async with anyio.create_task_group() as tg:
 
         async def watch() -> None:
