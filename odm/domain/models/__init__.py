@@ -1,5 +1,6 @@
 """SQLModel table models of the odm database (imported by Alembic's env.py for ``target_metadata``)."""
 
+from odm.domain.models.accounting import Activity, ActivityEvaluation, BudgetHold, CostLedgerEntry, TimeLedgerEntry
 from odm.domain.models.planning import DiscussionThread, Idea, IdeaThread
 from odm.domain.models.project import Project, ProjectAgentBinding, Sprint
 from odm.domain.models.records import OVERRIDE_SCOPES, OverrideRecord
@@ -10,6 +11,10 @@ from odm.domain.models.ticket import Counter, IdempotencyKey, Ticket, TicketEvol
 __all__ = [
     "CLAIMABLE_PREDICATE",
     "OVERRIDE_SCOPES",
+    "Activity",
+    "ActivityEvaluation",
+    "BudgetHold",
+    "CostLedgerEntry",
     "Counter",
     "DiscussionThread",
     "Host",
@@ -21,6 +26,7 @@ __all__ = [
     "ProjectAgentBinding",
     "Sprint",
     "Task",
+    "TimeLedgerEntry",
     "TaskDependency",
     "Ticket",
     "TicketEvolution",
