@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from odm.domain.commands import Command
 from odm.domain.types import AgentId, Cost, Ref, ShortText
 
 __all__ = [
-    "ACCEPTING_STATUSES", "ActivityComplete", "ActivityOut", "ActivityRecord", "ActivityType", "BatchOut",
+    "ACCEPTING_STATUSES", "ActivityComplete", "ActivityOut", "ActivityRecorded", "ActivityRecord", "ActivityType", "BatchOut",
     "BudgetOut", "BudgetSet", "EvaluationCreate", "EvaluationOut", "Rollup", "TimeRange", "crossed", "variance",
 ]
 
@@ -23,8 +23,9 @@ ResultStatus = Literal["success", "partial", "failed", "cancelled", "blocked"]
 AuthMode = Literal["subscription", "api_key", "hybrid"]
 ReviewerType = Literal["system", "agent", "human", "governor", "test_system"]
 BudgetKind = Literal["project", "sprint", "ticket", "task"]
-Tokens = Annotated[int, Field(ge=0, le=10**12)]
-Millis = Annotated[int, Field(ge=0, le=10**12)]
+# bounded (a bigint holds them) but advertised as plain non-negative integers: they are many, schemas stay small
+Tokens = Annotated[int, Field(ge=0, le=10**12), WithJsonSchema({"type": "integer", "minimum": 0})]
+Millis = Tokens
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Pct = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
 Notes = Annotated[list[ShortText], Field(max_length=50)]
@@ -197,6 +198,18 @@ class ActivityOut(View):
     rollups: list[Rollup] = []
     paused_for_budget: bool = False
     note: str = ""
+
+
+class ActivityRecorded(View):
+    """What record_activity answers: the activity's id and its task's totals (odm://tasks/{id} has the rest)."""
+
+    id: str
+    sequence: int
+    task_actual_cost: Decimal
+    cost_incomplete: bool
+    budget_status: str
+    paused_for_budget: bool
+    note: str
 
 
 class BatchOut(View):

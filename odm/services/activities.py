@@ -21,6 +21,7 @@ from odm.domain.accounting import (
     ActivityComplete,
     ActivityOut,
     ActivityRecord,
+    ActivityRecorded,
     BatchOut,
     EvaluationCreate,
     EvaluationOut,
@@ -83,7 +84,7 @@ async def _explain_refusal(w: Work, cmd: ActivityRecord, where: str = "task_id")
     raise Conflict(f"task {cmd.task_id} changed while recording; call again")
 
 
-async def record_activity(services: OdmServices, cmd: ActivityRecord) -> ActivityOut:
+async def record_activity(services: OdmServices, cmd: ActivityRecord) -> ActivityRecorded:
     """Record one activity with its ledger entries and roll it up; pause the task if it crossed a limit.
 
     Raises:
@@ -102,17 +103,17 @@ async def _known_month(services: OdmServices, at: datetime) -> None:
 
 
 @transactional
-async def _record_one(w: Work, cmd: ActivityRecord) -> ActivityOut:
+async def _record_one(w: Work, cmd: ActivityRecord) -> ActivityRecorded:
     row = await w.activities.record_one(cmd.task_id, ACCEPTING_STATUSES, cmd.claim_token, _values(cmd), cmd.tokens())
     if row is None:
         await _explain_refusal(w, cmd)
     assert row is not None
     data = dict(row) | {"task_id": cmd.task_id}
     notes = [await budgets.pause_for_budget(w, cmd.task_id, row["id"], c) for c in budgets.crossings(data)]
-    rollups = [Rollup(kind="task", id=cmd.task_id, actual_cost=row["task_actual"], cost_incomplete=row["task_unknown"] > 0,
-                      plan_cost=row["task_plan"], budget_status=row["task_budget"])]
-    return ActivityOut.model_validate(data | {"rollups": rollups, "paused_for_budget": bool(notes),
-                                              "note": "; ".join(notes) or "recorded"})
+    status = (await w.tasks.get(cmd.task_id))["budget_status"] if notes else row["task_budget"]
+    return ActivityRecorded(id=row["id"], sequence=row["sequence"], task_actual_cost=row["task_actual"],
+                            cost_incomplete=row["task_unknown"] > 0, budget_status=status, paused_for_budget=bool(notes),
+                            note="; ".join(notes) or f"recorded {row['id']} on task {cmd.task_id}")
 
 
 async def record_activities(services: OdmServices, items: list[ActivityRecord]) -> BatchOut:

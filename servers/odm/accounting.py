@@ -13,6 +13,7 @@ from odm.domain.accounting import (
     ActivityComplete,
     ActivityOut,
     ActivityRecord,
+    ActivityRecorded,
     ActivityType,
     BatchOut,
     BudgetKind,
@@ -44,18 +45,17 @@ ACCOUNTING = "accounting"
 @tools.tool(title="Record activity", read_only=False, destructive=False, idempotent=False, open_world=False)
 async def record_activity(ctx: Context, task_id: Ref, agent_runtime_id: AgentId, activity_type: ActivityType = "prompt",
                           result_status: ResultStatus = "success", started_at: datetime | None = None,
-                          ended_at: datetime | None = None, duration_ms: Millis | None = None,
-                          prompt_tokens: Tokens | None = None, completion_tokens: Tokens | None = None,
-                          cached_tokens: Tokens | None = None, actual_cost: Cost | None = None,
-                          estimated_cost: Cost | None = None, provider: Ref | None = None, model: Ref | None = None,
-                          claim_token: int | None = None) -> ActivityOut:
-    """Record one step of work on a task in progress (tokens, cost, time); omit a cost you do not know (it stays
-    unknown, not 0). Crossing a cost_cap pauses the task (see note). Errors: [not_found], [invalid_argument], [conflict]."""
+                          duration_ms: Millis | None = None, prompt_tokens: Tokens | None = None,
+                          completion_tokens: Tokens | None = None, cached_tokens: Tokens | None = None,
+                          actual_cost: Cost | None = None, model: Ref | None = None,
+                          claim_token: int | None = None) -> ActivityRecorded:
+    """Record a step of work on your task: tokens, cost (omit if unknown: never 0), time. If it crosses the
+    cost_cap the task pauses (note). Errors: [not_found], [invalid_argument], [conflict]."""
     return await activities.record_activity(services(ctx), ActivityRecord(**given(
         task_id=task_id, agent_runtime_id=agent_runtime_id, activity_type=activity_type, result_status=result_status,
-        started_at=started_at, ended_at=ended_at, duration_ms=duration_ms, prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens, cached_tokens=cached_tokens, actual_cost=actual_cost,
-        estimated_cost=estimated_cost, provider=provider, model=model, claim_token=claim_token)))
+        started_at=started_at, duration_ms=duration_ms, prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens, cached_tokens=cached_tokens, actual_cost=actual_cost, model=model,
+        claim_token=claim_token)))
 
 
 class ActivityItem(ActivityRecord):

@@ -45,12 +45,14 @@ async def test_an_activity_writes_one_cost_and_one_time_ledger_entry_and_rolls_u
         w = await _running(client)
         act = await call(client, "record_activity", task_id=w["tasks"][0], agent_runtime_id="a0", prompt_tokens=1200,
                          completion_tokens=300, cached_tokens=100, actual_cost=0.1, duration_ms=60000,
-                         provider="anthropic", model="claude", claim_token=w["tokens"][0])
+                         model="claude", claim_token=w["tokens"][0])
         await call(client, "record_activity", task_id=w["tasks"][0], agent_runtime_id="a0", actual_cost=0.2)
         task = (await client.read_resource(f"odm://tasks/{w['tasks'][0]}")).contents[0].text
         project = await call(client, "get_project", id=w["project"])
     assert act["id"].startswith(f"act-{datetime.now(UTC):%Y%m}-") and act["sequence"] == 1
-    assert (act["prompt_tokens"], act["completion_tokens"], act["cached_tokens"]) == (1200, 300, 100)
+    stored = await _sql(odm_settings.odm_dsn, "SELECT prompt_tokens, completion_tokens, cached_tokens, model "
+                        "FROM activities WHERE id = $1 AND created_at > now() - interval '1 hour'", act["id"])
+    assert tuple(stored[0]) == (1200, 300, 100, "claude") and Decimal(act["task_actual_cost"]) == Decimal("0.1")
     assert Decimal(project["actual_cost"]) == Decimal("0.3") and project["cost_incomplete"] is False
     assert '"activity_count":2' in task and '"actual_cost":"0.3"' in task
     ledger = await _sql(odm_settings.odm_dsn, "SELECT charge_type, quantity, amount, ticket_id FROM cost_ledger ORDER BY id")
@@ -67,7 +69,9 @@ async def test_an_unknown_cost_stays_null_and_marks_every_sum_incomplete_instead
         await call(client, "record_activity", task_id=w["tasks"][0], agent_runtime_id="a0", actual_cost=1.25)
         ticket = (await client.read_resource(f"odm://tickets/{w['ticket']}")).contents[0].text
         project = await call(client, "get_project", id=w["project"])
-    assert act["actual_cost"] is None and act["estimated_cost"] is None
+    stored = await _sql(odm_settings.odm_dsn, "SELECT actual_cost, estimated_cost FROM activities WHERE id = $1 "
+                        "AND created_at > now() - interval '1 hour'", act["id"])
+    assert tuple(stored[0]) == (None, None) and act["cost_incomplete"] is True
     assert project["cost_incomplete"] is True and Decimal(project["actual_cost"]) == Decimal("1.25")
     assert '"cost_incomplete":true' in ticket
     rows = await _sql(odm_settings.odm_dsn, "SELECT amount FROM cost_ledger ORDER BY id")

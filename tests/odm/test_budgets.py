@@ -41,8 +41,9 @@ async def test_crossing_the_cost_cap_records_the_activity_pauses_the_task_and_re
         forced = await call(client, "transition", kind="task", id=w["task"], status="execute", state="active",
                             override=True, reason="operator raised the budget")
         resumed = await call(client, "next_task", agent_id="a")
-    assert warned["rollups"][0]["budget_status"] == "warning" and not warned["paused_for_budget"]
+    assert warned["budget_status"] == "warning" and not warned["paused_for_budget"]
     assert crossing["paused_for_budget"] and "paused for budget" in crossing["note"] and crossing["id"]
+    assert crossing["budget_status"] == "exceeded" and Decimal(crossing["task_actual_cost"]) == Decimal("1.15")
     assert task["status_state"] == "approval.waiting" and task["budget_status"] == "exceeded"
     assert Decimal(task["actual_cost"]) == Decimal("1.15") and task["claimed_by"] == "a"
     for refused in (back, claim, renew):

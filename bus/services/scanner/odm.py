@@ -1,8 +1,8 @@
 """Condition sources read from the ODM API: stale tasks, pending approvals, escalations, budgets.
 
-Tasks and approvals come from ``odm://feeds/tasks``. Escalations and budgets come from
-``odm://feeds/escalations`` and ``odm://feeds/budgets``, which a later ODM issue adds: until the ODM
-offers them, these sources report themselves unsupported (and so dismiss nothing).
+Tasks and approvals come from ``odm://feeds/tasks``, budgets from ``odm://feeds/budgets``. Escalations
+come from ``odm://feeds/escalations``: until the ODM offers it, that source reports itself unsupported
+(and so dismisses nothing).
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class EscalationSource:
 
 
 class BudgetSource:
-    """Budgets at or over ``warn_ratio`` of plan (``odm://feeds/budgets``, not offered by the ODM yet)."""
+    """Budgets at or over ``warn_ratio`` of plan (``odm://feeds/budgets``)."""
 
     name = "odm.budgets"
     linked_type = "budget"
