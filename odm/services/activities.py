@@ -110,7 +110,7 @@ async def _record_one(w: Work, cmd: ActivityRecord) -> ActivityRecorded:
     assert row is not None
     data = dict(row) | {"task_id": cmd.task_id}
     notes = [await budgets.pause_for_budget(w, cmd.task_id, row["id"], c) for c in budgets.crossings(data)]
-    status = (await w.tasks.get(cmd.task_id))["budget_status"] if notes else row["task_budget"]
+    status = need(await w.tasks.get(cmd.task_id), "task", cmd.task_id)["budget_status"] if notes else row["task_budget"]
     return ActivityRecorded(id=row["id"], sequence=row["sequence"], task_actual_cost=row["task_actual"],
                             cost_incomplete=row["task_unknown"] > 0, budget_status=status, paused_for_budget=bool(notes),
                             note="; ".join(notes) or f"recorded {row['id']} on task {cmd.task_id}")

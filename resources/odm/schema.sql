@@ -993,8 +993,6 @@ ALTER TABLE ONLY public.activity_evaluations
     ADD CONSTRAINT activity_evaluations_activity_id_activity_created_at_fkey FOREIGN KEY (activity_id, activity_created_at) REFERENCES public.activities(id, created_at);
 ALTER TABLE ONLY public.budget_holds
     ADD CONSTRAINT budget_holds_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id);
-ALTER TABLE ONLY public.cost_ledger
-    ADD CONSTRAINT cost_ledger_activity_id_activity_created_at_fkey FOREIGN KEY (activity_id, activity_created_at) REFERENCES public.activities(id, created_at);
 ALTER TABLE ONLY public.discussion_threads
     ADD CONSTRAINT discussion_threads_linked_task_id_fkey FOREIGN KEY (linked_task_id) REFERENCES public.tasks(id);
 ALTER TABLE ONLY public.discussion_threads
@@ -1035,8 +1033,6 @@ ALTER TABLE ONLY public.tickets
     ADD CONSTRAINT tickets_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id);
 ALTER TABLE ONLY public.tickets
     ADD CONSTRAINT tickets_sprint_id_fkey FOREIGN KEY (sprint_id) REFERENCES public.sprints(id);
-ALTER TABLE ONLY public.time_ledger
-    ADD CONSTRAINT time_ledger_activity_id_activity_created_at_fkey FOREIGN KEY (activity_id, activity_created_at) REFERENCES public.activities(id, created_at);
 ALTER TABLE ONLY public.topic_relations
     ADD CONSTRAINT topic_relations_related_topic_id_fkey FOREIGN KEY (related_topic_id) REFERENCES public.topics(id);
 ALTER TABLE ONLY public.topic_relations

@@ -96,11 +96,11 @@ class ActivityEvaluation(SQLModel, table=True):
 
 
 class CostLedgerEntry(SQLModel, table=True):
-    """One per activity; ``amount`` NULL = the activity's cost is unknown (never 0)."""
+    """One per activity, written with it (no foreign key into the partitions: see revision 0003); ``amount`` NULL =
+    the activity's cost is unknown (never 0)."""
 
     __tablename__ = "cost_ledger"
     __table_args__ = (
-        ForeignKeyConstraint(_ACTIVITY, _ACTIVITY_KEY),
         Index("cost_ledger_activity", "activity_id", unique=True),
         Index("cost_ledger_task", "task_id", "recorded_at"),
     )
@@ -126,7 +126,6 @@ class CostLedgerEntry(SQLModel, table=True):
 class TimeLedgerEntry(SQLModel, table=True):
     __tablename__ = "time_ledger"
     __table_args__ = (
-        ForeignKeyConstraint(_ACTIVITY, _ACTIVITY_KEY),
         Index("time_ledger_activity", "activity_id", unique=True),
         Index("time_ledger_task", "task_id", "recorded_at"),
     )
