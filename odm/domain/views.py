@@ -145,6 +145,7 @@ class TaskDetail(TaskOut):
     objective: str
     description: str | None
     acceptance_criteria: list[str]
+    constraints: list[str] = []
     blocks: list[str]
     risk_level: str
     execution_mode: str
@@ -174,6 +175,7 @@ class ClaimedTask(View):
     depends_on: list[str]
     spec_version: int
     cost_cap: float | None
+    constraints: list[str] = []  # what human decisions attached: respect them
 
 
 class NextTaskOut(View):

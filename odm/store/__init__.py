@@ -10,6 +10,7 @@ import asyncpg
 from odm.store._base import Store
 from odm.store._paging import decode_cursor, encode_cursor
 from odm.store.claims import ClaimStore
+from odm.store.escalations import DecisionStore, EscalationStore
 from odm.store.idempotency import IdempotencyStore
 from odm.store.planning import IdeaStore, ThreadStore
 from odm.store.projects import ProjectStore, RosterStore, SprintStore
@@ -64,6 +65,14 @@ class OdmStores:
     @cached_property
     def overrides(self) -> OverrideStore:
         return OverrideStore(self.conn)
+
+    @cached_property
+    def escalations(self) -> EscalationStore:
+        return EscalationStore(self.conn)
+
+    @cached_property
+    def decisions(self) -> DecisionStore:
+        return DecisionStore(self.conn)
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:

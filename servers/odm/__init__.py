@@ -9,17 +9,33 @@ from odm.bootstrap import open_services
 from odm.services import OdmServices
 from odm.settings import OdmSettings
 from servers.app import Runtime, ServerSpec, SuiteServer, ToolRegistry
-from servers.odm import claims, completions, evolution, ideas, projects, prompts, registry, resources, search, tasks, tickets, transitions
+from servers.odm import (
+    claims,
+    completions,
+    escalations,
+    evolution,
+    ideas,
+    projects,
+    prompts,
+    registry,
+    resources,
+    search,
+    tasks,
+    tickets,
+    transitions,
+)
 from servers.runtime.settings import load
 
 __all__ = ["SPEC", "TOOLSETS", "tools"]
 
 TOOLSETS = {
-    "default": "plan and track work: projects, tickets, tasks, transitions, claims, evolution, search",
+    "default": "plan and track work: projects, tickets, tasks, transitions, claims, escalations and decisions, "
+               "evolution, search",
     "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, assignment, lists",
     "claims": "claim administration for the Bus or an operator: renew or release all claims of an agent",
 }
-tools = ToolRegistry(TOOLSETS, [m.tools for m in (projects, tickets, tasks, transitions, claims, evolution, search, ideas, registry)])
+_GROUPS = (projects, tickets, tasks, transitions, claims, escalations, evolution, search, ideas, registry)
+tools = ToolRegistry(TOOLSETS, [m.tools for m in _GROUPS])
 
 
 def register(server: SuiteServer) -> None:

@@ -1,5 +1,6 @@
 """SQLModel table models of the odm database (imported by Alembic's env.py for ``target_metadata``)."""
 
+from odm.domain.models.escalation import OPEN_ESCALATION_PREDICATE, EscalationRequest, HumanDecision
 from odm.domain.models.planning import DiscussionThread, Idea, IdeaThread
 from odm.domain.models.project import Project, ProjectAgentBinding, Sprint
 from odm.domain.models.records import OVERRIDE_SCOPES, OverrideRecord
@@ -9,10 +10,13 @@ from odm.domain.models.ticket import Counter, IdempotencyKey, Ticket, TicketEvol
 
 __all__ = [
     "CLAIMABLE_PREDICATE",
+    "OPEN_ESCALATION_PREDICATE",
     "OVERRIDE_SCOPES",
     "Counter",
     "DiscussionThread",
+    "EscalationRequest",
     "Host",
+    "HumanDecision",
     "IdempotencyKey",
     "Idea",
     "IdeaThread",
