@@ -1,5 +1,6 @@
-"""The ODM's composition root: the services on a pool, the primary user in place, the claim-expiry sweeper and the
-check that this and next month's activity partitions exist."""
+"""The ODM's composition root: the services on a pool, the primary user in place, the sweeper that returns
+expired claims to ready and expires escalations past their due time (same interval), and the check that this
+and next month's activity partitions exist."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from contextlib import asynccontextmanager
 import anyio
 import asyncpg
 
-from odm.services import OdmServices, activities, claims, registry
+from odm.services import OdmServices, activities, claims, escalations, registry
 from odm.settings import OdmSettings
 
 __all__ = ["open_services"]
 
 log = logging.getLogger("xiopro.odm.claims")
+esc_log = logging.getLogger("xiopro.odm.escalations")
 
 
 @asynccontextmanager
@@ -38,11 +40,14 @@ async def _sweep_forever(services: OdmServices) -> None:
         await anyio.sleep(services.settings.claim_sweep_interval_s)
         try:
             released = await claims.sweep_expired_claims(services)
+            expired = await escalations.expire_escalations(services)
         except (OSError, asyncpg.PostgresError) as exc:  # the database may be restarting; try again next round
-            log.warning("claim sweep failed: %s", type(exc).__name__)
+            log.warning("claim/escalation sweep failed: %s", type(exc).__name__)
             continue
         if released:
             log.info("expired claims returned to ready: %s", ", ".join(released))
+        if expired:
+            esc_log.info("escalations past their due time expired: %s", ", ".join(expired))
 
 
 async def _check_partitions_forever(services: OdmServices) -> None:

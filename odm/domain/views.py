@@ -163,6 +163,7 @@ class TaskDetail(TaskOut, Budget):
     objective: str
     description: str | None
     acceptance_criteria: list[str]
+    constraints: list[str] = []
     blocks: list[str]
     risk_level: str
     execution_mode: str
@@ -192,6 +193,7 @@ class ClaimedTask(View):
     depends_on: list[str]
     spec_version: int
     cost_cap: float | None
+    constraints: list[str] = []  # what human decisions attached: respect them
 
 
 class NextTaskOut(View):

@@ -20,7 +20,7 @@ __all__ = ["OdmServices", "Work", "dec", "dumps", "jsonish", "need", "read_only"
 
 # where a caller of the default toolset finds ids of a kind (tools of other toolsets say which)
 _LISTING = {"task": "odm://tickets/{ticket_id} for a ticket's tasks", "ticket": "list_tickets (--toolsets planning)",
-            "project": "list_projects (--toolsets planning)"}
+            "project": "list_projects (--toolsets planning)", "escalation": "odm://escalations?status=open"}
 _JSON_COLUMNS = ("spec_snapshot", "details", "override_params")
 
 

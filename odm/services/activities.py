@@ -30,6 +30,7 @@ from odm.domain.accounting import (
 from odm.domain.views import Page
 from odm.errors import Conflict, InvalidArgument, NotFound
 from odm.services import budgets
+from odm.services._budget_pause import pause_for_budget
 from odm.services._task_moves import check_claim
 from odm.services._work import OdmServices, Work, dec, need, read_only, transactional
 from odm.store import decode_cursor, encode_cursor
@@ -109,7 +110,7 @@ async def _record_one(w: Work, cmd: ActivityRecord) -> ActivityRecorded:
         await _explain_refusal(w, cmd)
     assert row is not None
     data = dict(row) | {"task_id": cmd.task_id}
-    notes = [await budgets.pause_for_budget(w, cmd.task_id, row["id"], c) for c in budgets.crossings(data)]
+    notes = [await pause_for_budget(w, cmd.task_id, row["id"], c) for c in budgets.crossings(data)]
     status = need(await w.tasks.get(cmd.task_id), "task", cmd.task_id)["budget_status"] if notes else row["task_budget"]
     return ActivityRecorded(id=row["id"], sequence=row["sequence"], task_actual_cost=row["task_actual"],
                             cost_incomplete=row["task_unknown"] > 0, budget_status=status, paused_for_budget=bool(notes),
@@ -220,7 +221,7 @@ async def _pause_crossed(w: Work, items: list[ActivityRecord], records: list[tup
             kind = "cost_cap" if level == "task" else "hard_limit"
             under = [k for k, t in tasks.items() if k in last and (k if level == "task" else t[f"{level}_id"]) == r["id"]]
             for task_id in under:
-                notes[task_id] = await budgets.pause_for_budget(
+                notes[task_id] = await pause_for_budget(
                     w, task_id, last[task_id], (level, r["id"], kind, r["hard_limit"], r["actual_cost"]))
     return notes
 

@@ -1,6 +1,6 @@
-"""Budgets that act (§7.4, §7.6): limits, plan vs actual per level, the pause of a task whose cost_cap or a
-hard limit above it is crossed (a budget hold, with its escalation), the refusals while it holds, its release
-by a decision or an override record, and the budget feed the Bus scanner reads."""
+"""Budgets that act (§7.4, §7.6): limits, plan vs actual per level, which limits a recording crossed, the
+refusals while a task is under a budget hold (made by ``_budget_pause``), its release by a decision or an
+override record, and the budget feed the Bus scanner reads."""
 
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ from odm.services._work import Work, dec, need, transactional
 from odm.store import decode_cursor, encode_cursor
 from servers.kernel.errors import BudgetExceeded
 
-__all__ = ["budget_feed", "check_not_held", "check_agent_not_held", "get_budget", "pause_for_budget", "release_hold",
-           "rollup", "set_budget"]
+__all__ = ["budget_feed", "check_agent_not_held", "check_not_held", "crossings", "get_budget", "release_hold", "rollup",
+           "set_budget"]
 
 FEED_MAX = 1000
-PAUSED = "approval.waiting"
 
 
 def rollup(kind: str, row: asyncpg.Record | dict[str, Any]) -> Rollup:
@@ -75,25 +74,6 @@ def crossings(row: asyncpg.Record | dict[str, Any]) -> list[tuple[str, str, str,
                 and crossed(row[f"{level}_before"], row[f"{level}_actual"], row[f"{level}_hard"]):
             found.append((level, key, "hard_limit", row[f"{level}_hard"], row[f"{level}_actual"]))
     return found
-
-
-async def pause_for_budget(w: Work, task_id: str, activity_id: str,
-                           crossing: tuple[str, str, str, Decimal, Decimal]) -> str:
-    """Put the task in approval.waiting (its claim kept, its lease no longer renewed) under a budget hold, unless
-    one is open already; returns what the recorder is told."""
-    scope, scope_id, limit_kind, limit, actual = crossing
-    what = f"{scope} {scope_id} {limit_kind.replace('_', ' ')} {limit} (actual {actual})"
-    existing = await w.budgets.open_hold(task_id)
-    if existing is not None:
-        return f"task {task_id} stays paused for budget ({what})"
-    task = need(await w.tasks.get(task_id, lock=True), "task", task_id)
-    hold = await w.budgets.insert(task_id=task_id, scope_type=scope, scope_id=scope_id, limit_kind=limit_kind,
-                                  limit_amount=limit, actual_cost=actual, activity_id=activity_id,
-                                  prior_state=task["status_state"])
-    if task["status_state"] != PAUSED:
-        await w.tasks.set_pair(task_id, "approval", "waiting", clear_claim=False, activate=False)
-    return (f"task {task_id} is now paused for budget in {PAUSED}: {what} crossed (hold {hold['id']}); further work "
-            "on it is refused with [budget_exceeded] until a decision or an override (transition override=true) allows it")
 
 
 def _held(hold: asyncpg.Record) -> str:

@@ -12,6 +12,7 @@ from odm.store._paging import decode_cursor, encode_cursor
 from odm.store.activities import ActivityStore
 from odm.store.budgets import BudgetStore, EvaluationStore
 from odm.store.claims import ClaimStore
+from odm.store.escalations import DecisionStore, EscalationStore
 from odm.store.idempotency import IdempotencyStore
 from odm.store.planning import IdeaStore, ThreadStore
 from odm.store.projects import ProjectStore, RosterStore, SprintStore
@@ -66,6 +67,14 @@ class OdmStores:
     @cached_property
     def overrides(self) -> OverrideStore:
         return OverrideStore(self.conn)
+
+    @cached_property
+    def escalations(self) -> EscalationStore:
+        return EscalationStore(self.conn)
+
+    @cached_property
+    def decisions(self) -> DecisionStore:
+        return DecisionStore(self.conn)
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:

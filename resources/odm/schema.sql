@@ -309,6 +309,12 @@ CREATE TABLE public.counters (
     name text NOT NULL,
     value bigint NOT NULL
 );
+CREATE SEQUENCE public.decision_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
 CREATE SEQUENCE public.discussion_thread_id_seq
     START WITH 1
     INCREMENT BY 1
@@ -348,6 +354,50 @@ CREATE TABLE public.discussion_threads (
     search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, ((COALESCE(title, ''::text) || ' '::text) || COALESCE(summary, ''::text)))) STORED,
     CONSTRAINT discussion_threads_source_channel_check CHECK ((source_channel = ANY (ARRAY['ui'::text, 'rc'::text, 'cli'::text, 'api'::text, 'imported'::text]))),
     CONSTRAINT discussion_threads_thread_type_check CHECK ((thread_type = ANY (ARRAY['intake'::text, 'clarification'::text, 'design'::text, 'review'::text, 'recovery'::text, 'research'::text])))
+);
+CREATE SEQUENCE public.escalation_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+CREATE TABLE public.escalation_requests (
+    id text DEFAULT ('esc-'::text || nextval('public.escalation_id_seq'::regclass)) NOT NULL,
+    agent_runtime_id text,
+    session_id text,
+    ticket_id text,
+    task_id text,
+    activity_id text,
+    trigger_type text NOT NULL,
+    urgency text DEFAULT 'normal'::text NOT NULL,
+    summary text NOT NULL,
+    questions text[] DEFAULT '{}'::text[] NOT NULL,
+    options text[] DEFAULT '{}'::text[] NOT NULL,
+    recommended_option text,
+    context_bundle_ref text,
+    allowed_decisions text[] DEFAULT '{}'::text[] NOT NULL,
+    task_resume_from text,
+    due_at timestamp with time zone,
+    status text NOT NULL,
+    state text NOT NULL,
+    status_state text GENERATED ALWAYS AS (((status || '.'::text) || state)) STORED,
+    resolved_at timestamp with time zone,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    labels text[] DEFAULT '{}'::text[] NOT NULL,
+    source_system text,
+    source_ref text,
+    correlation_id text,
+    idempotency_key text,
+    CONSTRAINT escalation_requests_allowed_decisions_check CHECK ((allowed_decisions <@ ARRAY['answer'::text, 'approve'::text, 'reject'::text, 'redirect'::text, 'constrain'::text, 'postpone'::text])),
+    CONSTRAINT escalation_requests_check CHECK (((recommended_option IS NULL) OR (recommended_option = ANY (options)))),
+    CONSTRAINT escalation_requests_summary_check CHECK ((length(summary) > 0)),
+    CONSTRAINT escalation_requests_trigger_type_check CHECK ((trigger_type = ANY (ARRAY['requires_human'::text, 'requires_approval'::text, 'ambiguity'::text, 'failure'::text, 'manual'::text, 'budget'::text]))),
+    CONSTRAINT escalation_requests_urgency_check CHECK ((urgency = ANY (ARRAY['low'::text, 'normal'::text, 'high'::text, 'critical'::text])))
 );
 CREATE SEQUENCE public.evolution_id_seq
     START WITH 1
@@ -403,6 +453,32 @@ CREATE TABLE public.hosts (
     CONSTRAINT hosts_ssd_gb_check CHECK ((ssd_gb >= (0)::double precision)),
     CONSTRAINT hosts_status_check CHECK ((status = ANY (ARRAY['online'::text, 'offline'::text, 'degraded'::text, 'maintenance'::text]))),
     CONSTRAINT hosts_vcpus_check CHECK ((vcpus >= 0))
+);
+CREATE TABLE public.human_decisions (
+    id text DEFAULT ('dec-'::text || nextval('public.decision_id_seq'::regclass)) NOT NULL,
+    escalation_request_id text NOT NULL,
+    decision_type text NOT NULL,
+    selected_option text,
+    message text,
+    constraints text[] DEFAULT '{}'::text[] NOT NULL,
+    applies_to_runtime_id text,
+    applies_to_task_id text,
+    task_resumed_to text,
+    postponed_until timestamp with time zone,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    labels text[] DEFAULT '{}'::text[] NOT NULL,
+    source_system text,
+    source_ref text,
+    correlation_id text,
+    idempotency_key text,
+    CONSTRAINT human_decisions_check CHECK (((decision_type = 'postpone'::text) = (postponed_until IS NOT NULL))),
+    CONSTRAINT human_decisions_created_by_check CHECK ((length(created_by) > 0)),
+    CONSTRAINT human_decisions_decision_type_check CHECK ((decision_type = ANY (ARRAY['answer'::text, 'approve'::text, 'reject'::text, 'redirect'::text, 'constrain'::text, 'postpone'::text])))
 );
 CREATE SEQUENCE public.idea_id_seq
     START WITH 1
@@ -692,6 +768,7 @@ CASE
     WHEN ((actual_cost > (0)::numeric) AND (COALESCE(plan_cost, cost_cap) IS NOT NULL) AND (actual_cost >= ((COALESCE(plan_cost, cost_cap) * (80)::numeric) / (100)::numeric))) THEN 'warning'::text
     ELSE 'within_budget'::text
 END) STORED,
+    constraints text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT tasks_check CHECK (((claimed_by IS NULL) = (claim_expires_at IS NULL))),
     CONSTRAINT tasks_cost_cap_check CHECK ((cost_cap >= (0)::numeric)),
     CONSTRAINT tasks_execution_mode_check CHECK ((execution_mode = ANY (ARRAY['headless'::text, 'rc_attachable'::text, 'scheduled'::text, 'event_driven'::text, 'interactive'::text]))),
@@ -886,10 +963,14 @@ ALTER TABLE ONLY public.counters
     ADD CONSTRAINT counters_pkey PRIMARY KEY (name);
 ALTER TABLE ONLY public.discussion_threads
     ADD CONSTRAINT discussion_threads_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.escalation_requests
+    ADD CONSTRAINT escalation_requests_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.hosts
     ADD CONSTRAINT hosts_name_key UNIQUE (name);
 ALTER TABLE ONLY public.hosts
     ADD CONSTRAINT hosts_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.human_decisions
+    ADD CONSTRAINT human_decisions_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.idea_threads
     ADD CONSTRAINT idea_threads_pkey PRIMARY KEY (idea_id, thread_id);
 ALTER TABLE ONLY public.ideas
@@ -940,6 +1021,15 @@ CREATE UNIQUE INDEX cost_ledger_activity ON public.cost_ledger USING btree (acti
 CREATE INDEX cost_ledger_task ON public.cost_ledger USING btree (task_id, recorded_at);
 CREATE INDEX discussion_threads_project ON public.discussion_threads USING btree (project_id, status_state);
 CREATE INDEX discussion_threads_search ON public.discussion_threads USING gin (search);
+CREATE INDEX escalation_requests_created ON public.escalation_requests USING btree (created_at);
+CREATE INDEX escalation_requests_due ON public.escalation_requests USING btree (due_at) WHERE ((due_at IS NOT NULL) AND (state = ANY (ARRAY['queued'::text, 'waiting'::text, 'active'::text])));
+CREATE UNIQUE INDEX escalation_requests_one_open_per_task ON public.escalation_requests USING btree (task_id) WHERE (state = ANY (ARRAY['queued'::text, 'waiting'::text, 'active'::text]));
+CREATE INDEX escalation_requests_status_state ON public.escalation_requests USING btree (status_state, created_at);
+CREATE INDEX escalation_requests_task ON public.escalation_requests USING btree (task_id);
+CREATE INDEX human_decisions_created ON public.human_decisions USING btree (created_at);
+CREATE INDEX human_decisions_escalation ON public.human_decisions USING btree (escalation_request_id, created_at);
+CREATE UNIQUE INDEX human_decisions_one_final ON public.human_decisions USING btree (escalation_request_id) WHERE (decision_type <> 'postpone'::text);
+CREATE INDEX human_decisions_task ON public.human_decisions USING btree (applies_to_task_id);
 CREATE INDEX idea_threads_thread ON public.idea_threads USING btree (thread_id);
 CREATE INDEX ideas_search ON public.ideas USING gin (search);
 CREATE INDEX ideas_status_review ON public.ideas USING btree (status_state, next_review_at);
@@ -984,6 +1074,8 @@ CREATE TRIGGER activity_evaluations_append_only BEFORE DELETE OR UPDATE ON publi
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER budget_holds_append_only BEFORE DELETE OR UPDATE ON public.budget_holds FOR EACH ROW EXECUTE FUNCTION public.odm_budget_hold_release_only();
 CREATE TRIGGER cost_ledger_append_only BEFORE DELETE OR UPDATE ON public.cost_ledger FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
+CREATE TRIGGER human_decisions_append_only BEFORE DELETE OR UPDATE ON public.human_decisions FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
+CREATE TRIGGER human_decisions_no_truncate BEFORE TRUNCATE ON public.human_decisions FOR EACH STATEMENT EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER override_records_append_only BEFORE DELETE OR UPDATE ON public.override_records FOR EACH ROW EXECUTE FUNCTION public.odm_override_revocation_only();
 CREATE TRIGGER ticket_evolutions_append_only BEFORE DELETE OR UPDATE ON public.ticket_evolutions FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER time_ledger_append_only BEFORE DELETE OR UPDATE ON public.time_ledger FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
@@ -999,6 +1091,12 @@ ALTER TABLE ONLY public.discussion_threads
     ADD CONSTRAINT discussion_threads_linked_ticket_id_fkey FOREIGN KEY (linked_ticket_id) REFERENCES public.tickets(id);
 ALTER TABLE ONLY public.discussion_threads
     ADD CONSTRAINT discussion_threads_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id);
+ALTER TABLE ONLY public.escalation_requests
+    ADD CONSTRAINT escalation_requests_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id);
+ALTER TABLE ONLY public.escalation_requests
+    ADD CONSTRAINT escalation_requests_ticket_id_fkey FOREIGN KEY (ticket_id) REFERENCES public.tickets(id);
+ALTER TABLE ONLY public.human_decisions
+    ADD CONSTRAINT human_decisions_escalation_request_id_fkey FOREIGN KEY (escalation_request_id) REFERENCES public.escalation_requests(id);
 ALTER TABLE ONLY public.idea_threads
     ADD CONSTRAINT idea_threads_idea_id_fkey FOREIGN KEY (idea_id) REFERENCES public.ideas(id);
 ALTER TABLE ONLY public.idea_threads

@@ -13,6 +13,7 @@ from servers.odm import (
     accounting,
     claims,
     completions,
+    escalations,
     evolution,
     ideas,
     projects,
@@ -29,13 +30,14 @@ from servers.runtime.settings import load
 __all__ = ["SPEC", "TOOLSETS", "tools"]
 
 TOOLSETS = {
-    "default": "plan and track work: projects, tickets, tasks, transitions, claims, evolution, search",
+    "default": "plan and track work: projects, tickets, tasks, transitions, claims, escalations and decisions, "
+               "evolution, search",
     "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, assignment, lists",
     "claims": "claim administration for the Bus or an operator: renew or release all claims of an agent",
     "accounting": "activities in batches, their completion and evaluations, activity lists, budgets and cost caps",
 }
-tools = ToolRegistry(TOOLSETS, [m.tools for m in (projects, tickets, tasks, transitions, claims, accounting, evolution, search,
-                                                  ideas, registry)])
+_GROUPS = (projects, tickets, tasks, transitions, claims, escalations, accounting, evolution, search, ideas, registry)
+tools = ToolRegistry(TOOLSETS, [m.tools for m in _GROUPS])
 
 
 def register(server: SuiteServer) -> None:

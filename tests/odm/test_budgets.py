@@ -112,3 +112,22 @@ async def test_budget_input_that_does_not_fit_is_refused_naming_the_field(odm_se
     assert inverted.startswith("[invalid_argument]") and "soft_limit" in inverted
     assert negative.startswith("[invalid_argument]") and "hard_limit" in negative
     assert missing.startswith("[not_found]") and "spr-99" in missing
+
+
+async def test_the_budget_pause_opens_a_budget_escalation_whose_approval_resumes_the_task(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings, toolsets=ALL) as client:
+        w = await _claimed(client, cost_cap=1)
+        crossing = await call(client, "record_activity", task_id=w["task"], agent_runtime_id="a", actual_cost=1.5)
+        pending = json.loads((await client.read_resource("odm://feeds/escalations?status=pending")).contents[0].text)
+        esc = next(e for e in pending["items"] if e["task_id"] == w["task"])
+        refused = await fails(client, "next_task", agent_id="a")
+        raised = await call(client, "set_budget", kind="task", id=w["task"], cost_cap=5)
+        decided = await call(client, "decide", escalation_id=esc["id"], decision_type="approve", created_by="operator")
+        again = await fails(client, "decide", escalation_id=esc["id"], decision_type="approve", created_by="operator")
+        resumed = await call(client, "next_task", agent_id="a")
+        more = await call(client, "record_activity", task_id=w["task"], agent_runtime_id="a", actual_cost=1)
+    assert esc["id"] in crossing["note"] and refused.startswith("[budget_exceeded]") and esc["id"] in refused
+    assert raised["budget_status"] == "within_budget" or raised["budget_status"] == "warning"
+    assert decided["task_status_state"].startswith("execute.") and again.startswith("[conflict]")
+    assert any("budget hold" in e for e in decided["effects"])
+    assert resumed["task"]["id"] == w["task"] and not more["paused_for_budget"]

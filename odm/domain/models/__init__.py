@@ -1,6 +1,7 @@
 """SQLModel table models of the odm database (imported by Alembic's env.py for ``target_metadata``)."""
 
 from odm.domain.models.accounting import Activity, ActivityEvaluation, BudgetHold, CostLedgerEntry, TimeLedgerEntry
+from odm.domain.models.escalation import OPEN_ESCALATION_PREDICATE, EscalationRequest, HumanDecision
 from odm.domain.models.planning import DiscussionThread, Idea, IdeaThread
 from odm.domain.models.project import Project, ProjectAgentBinding, Sprint
 from odm.domain.models.records import OVERRIDE_SCOPES, OverrideRecord
@@ -10,6 +11,7 @@ from odm.domain.models.ticket import Counter, IdempotencyKey, Ticket, TicketEvol
 
 __all__ = [
     "CLAIMABLE_PREDICATE",
+    "OPEN_ESCALATION_PREDICATE",
     "OVERRIDE_SCOPES",
     "Activity",
     "ActivityEvaluation",
@@ -17,7 +19,9 @@ __all__ = [
     "CostLedgerEntry",
     "Counter",
     "DiscussionThread",
+    "EscalationRequest",
     "Host",
+    "HumanDecision",
     "IdempotencyKey",
     "Idea",
     "IdeaThread",

@@ -68,6 +68,7 @@ class Task(Metadata, table=True):
     input_refs: list[str] = text_array()
     output_refs: list[str] = text_array()
     acceptance_criteria: list[str] = text_array()
+    constraints: list[str] = text_array()  # attached by human decisions (constrain, redirect); the claimer sees them
     priority: str = string(nullable=False, default="normal")
     priority_order: int | None = Field(default=None, sa_column=Column(SmallInteger, Computed(_PRIORITY_ORDER, persisted=True)))
     risk_level: str = string(nullable=False, default="normal")
