@@ -206,3 +206,22 @@ async def test_a_time_ranged_query_reads_only_the_partitions_of_its_range(odm_se
     assert len(partitions) >= 3
     assert f"activities_{now:%Y_%m}" in plan
     assert [p for p in partitions if p in plan] == [f"activities_{now:%Y_%m}"]
+
+
+async def test_a_missing_partition_for_next_month_is_made_at_start_and_by_the_periodic_check(odm_settings, monkeypatch):
+    from tests.support.wait import wait_for
+
+    monkeypatch.setenv("XIOPRO_PARTITION_CHECK_INTERVAL_S", "0.05")
+    now = datetime.now(UTC)
+    following = f"activities_{(now.replace(day=1) + timedelta(days=32)):%Y_%m}"
+
+    async def exists() -> bool:
+        rows = await _sql(odm_settings.odm_dsn, "SELECT to_regclass($1) IS NOT NULL AS there", following)
+        return rows[0]["there"]
+
+    await _sql(odm_settings.odm_dsn, f"DROP TABLE {following}")
+    assert not await exists()
+    async with connect_client(odm.SPEC, odm_settings):
+        assert await exists()  # made at start
+        await _sql(odm_settings.odm_dsn, f"DROP TABLE {following}")
+        await wait_for(exists, what=f"the periodic check to make {following} again", within=10)
