@@ -1,8 +1,8 @@
 """Condition sources read from the ODM API: stale tasks, pending approvals, escalations, budgets.
 
-Tasks and approvals come from ``odm://feeds/tasks``, budgets from ``odm://feeds/budgets``. Escalations
-come from ``odm://feeds/escalations``: until the ODM offers it, that source reports itself unsupported
-(and so dismisses nothing).
+Tasks and approvals come from ``odm://feeds/tasks``, escalations from ``odm://feeds/escalations`` and budgets
+from ``odm://feeds/budgets``. An ODM that does not offer a feed makes its source report itself unsupported
+(and so dismiss nothing).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class PendingApprovalSource:
 
 
 class EscalationSource:
-    """Pending escalations (``odm://feeds/escalations?status=pending``, not offered by the ODM yet)."""
+    """Pending escalations (``odm://feeds/escalations?status=pending``)."""
 
     name = "odm.escalations"
     linked_type = "escalation"
