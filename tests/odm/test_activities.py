@@ -9,9 +9,11 @@ from decimal import Decimal
 import anyio
 import asyncpg
 import pytest
+from mcp import Client
 
 from servers import odm
 from tests.conftest import connect_client
+from tests.support.http import serve_http
 from tests.support.odm import call, data_fingerprint, fails
 
 
@@ -83,16 +85,17 @@ async def test_two_clients_recording_on_two_tasks_of_one_ticket_at_once_sum_exac
         w = await _running(setup, tasks=2)
     amounts = [Decimal("0.01") * (i % 7 + 1) for i in range(60)]
 
-    async def recorder(n: int) -> None:
-        async with connect_client(odm.SPEC, odm_settings) as client:
+    async def recorder(url: str, n: int) -> None:
+        async with Client(url, mode="legacy") as client:
             for amount in amounts[n::2]:
                 await call(client, "record_activity", task_id=w["tasks"][n], agent_runtime_id=f"a{n}",
                            actual_cost=float(amount))
 
-    with anyio.fail_after(120):
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(recorder, 0)
-            tg.start_soon(recorder, 1)
+    async with serve_http(odm.SPEC, odm_settings) as url:  # one odm-mcp over HTTP, two clients at once
+        with anyio.fail_after(120):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(recorder, url, 0)
+                tg.start_soon(recorder, url, 1)
     rows = await _sql(odm_settings.odm_dsn, """
         SELECT (SELECT actual_cost FROM tickets) AS ticket, (SELECT actual_cost FROM sprints) AS sprint,
                (SELECT actual_cost FROM projects) AS project, (SELECT sum(actual_cost) FROM activities) AS activities,
