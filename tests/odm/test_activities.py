@@ -228,3 +228,15 @@ async def test_a_missing_partition_for_next_month_is_made_at_start_and_by_the_pe
         assert await exists()  # made at start
         await _sql(odm_settings.odm_dsn, f"DROP TABLE {following}")
         await wait_for(exists, what=f"the periodic check to make {following} again", within=10)
+
+
+async def test_an_activity_whose_month_partition_went_missing_is_filed_after_the_partition_is_made_again(odm_settings):
+    current = f"activities_{datetime.now(UTC):%Y_%m}"
+    async with connect_client(odm.SPEC, odm_settings, toolsets="default,accounting") as client:
+        w = await _running(client, sprint=False)
+        await _sql(odm_settings.odm_dsn, f"DROP TABLE {current}")  # an operator detached it, say
+        one = await call(client, "record_activity", task_id=w["tasks"][0], agent_runtime_id="a0", actual_cost=1)
+        await _sql(odm_settings.odm_dsn, f"DROP TABLE {current}")
+        batch = await call(client, "record_activities", items=[{"task_id": w["tasks"][0], "agent_runtime_id": "a0"}])
+    rows = await _sql(odm_settings.odm_dsn, "SELECT count(*) AS n FROM activities WHERE created_at > now() - interval '1 day'")
+    assert one["id"] and batch["recorded"] == 1 and rows[0]["n"] == 1  # the first went with the partition dropped again
