@@ -34,6 +34,8 @@ PREFIXES = {
     "roster_binding": "bind",
     "evolution": "evo",
     "override": "ovr",
+    "escalation": "esc",
+    "decision": "dec",
 }
 
 _TICKET = r"(?:\d{3}|[1-9]\d{3,})(?:\.[1-9]\d*)*"

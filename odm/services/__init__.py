@@ -1,7 +1,22 @@
 """ODM use cases: each function is one use case in one unit of work, called as
 ``odm.services.<module>.<use_case>(services, ...)`` (``services`` from ``odm.bootstrap.open_services``)."""
 
-from odm.services import claims, evolution, ideas, projects, reads, registry, tasks, tickets, transitions
+from odm.services import (
+    activities,
+    budgets,
+    claims,
+    escalation_reads,
+    escalations,
+    evolution,
+    ideas,
+    projects,
+    reads,
+    registry,
+    tasks,
+    tickets,
+    transitions,
+)
 from odm.services._work import OdmServices
 
-__all__ = ["OdmServices", "claims", "evolution", "ideas", "projects", "reads", "registry", "tasks", "tickets", "transitions"]
+__all__ = ["OdmServices", "activities", "budgets", "claims", "escalation_reads", "escalations", "evolution", "ideas",
+           "projects", "reads", "registry", "tasks", "tickets", "transitions"]

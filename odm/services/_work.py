@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,7 @@ __all__ = ["OdmServices", "Work", "dec", "dumps", "jsonish", "need", "read_only"
 
 # where a caller of the default toolset finds ids of a kind (tools of other toolsets say which)
 _LISTING = {"task": "odm://tickets/{ticket_id} for a ticket's tasks", "ticket": "list_tickets (--toolsets planning)",
-            "project": "list_projects (--toolsets planning)"}
+            "project": "list_projects (--toolsets planning)", "escalation": "odm://escalations?status=open"}
 _JSON_COLUMNS = ("spec_snapshot", "details", "override_params")
 
 
@@ -30,6 +31,7 @@ class OdmServices:
     pool: asyncpg.Pool
     settings: OdmSettings
     primary_user_id: str
+    known_partitions: set[datetime] = field(default_factory=set)  # activity months known to have a partition
 
 
 class Work(OdmStores, kernel_uow.Work[OdmServices]):

@@ -9,7 +9,10 @@ import asyncpg
 
 from odm.store._base import Store
 from odm.store._paging import decode_cursor, encode_cursor
+from odm.store.activities import ActivityStore
+from odm.store.budgets import BudgetStore, EvaluationStore
 from odm.store.claims import ClaimStore
+from odm.store.escalations import DecisionStore, EscalationStore
 from odm.store.history import HistoryStore
 from odm.store.idempotency import IdempotencyStore
 from odm.store.planning import IdeaStore, ThreadStore
@@ -71,6 +74,14 @@ class OdmStores:
         return OverrideStore(self.conn)
 
     @cached_property
+    def escalations(self) -> EscalationStore:
+        return EscalationStore(self.conn)
+
+    @cached_property
+    def decisions(self) -> DecisionStore:
+        return DecisionStore(self.conn)
+
+    @cached_property
     def idempotency(self) -> IdempotencyStore:
         return IdempotencyStore(self.conn)
 
@@ -101,3 +112,15 @@ class OdmStores:
     @cached_property
     def feeds(self) -> FeedStore:
         return FeedStore(self.conn)
+
+    @cached_property
+    def activities(self) -> ActivityStore:
+        return ActivityStore(self.conn)
+
+    @cached_property
+    def budgets(self) -> BudgetStore:
+        return BudgetStore(self.conn)
+
+    @cached_property
+    def evaluations(self) -> EvaluationStore:
+        return EvaluationStore(self.conn)

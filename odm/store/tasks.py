@@ -82,6 +82,15 @@ class TaskStore(Store):
             ticket_id, list(closed), status, state, paused_status, paused_state, *values.values(),
         )
 
+    async def add_constraints(self, key: str, items: list[str]) -> None:
+        """Attach human constraints to the task (kept in order, each once)."""
+        await self.conn.execute(
+            """UPDATE tasks SET constraints = constraints || ARRAY(SELECT c FROM unnest($2::text[]) WITH ORDINALITY AS u(c, n)
+                                                          WHERE c <> ALL(constraints) ORDER BY n), updated_at = now()
+               WHERE id = $1""",
+            key, items,
+        )
+
     async def depends_on(self, key: str) -> list[str]:
         rows = await self.conn.fetch("SELECT depends_on_id FROM task_dependencies WHERE task_id = $1 ORDER BY 1", key)
         return [r["depends_on_id"] for r in rows]

@@ -1,4 +1,4 @@
-"""odm-mcp: the Operational Domain Model (projects, sprints, tickets, tasks, ideas, threads, claims)."""
+"""odm-mcp: the Operational Domain Model (projects, sprints, tickets, tasks, ideas, threads, claims, accounting)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,35 @@ from odm.bootstrap import open_services
 from odm.services import OdmServices
 from odm.settings import OdmSettings
 from servers.app import Runtime, ServerSpec, SuiteServer, ToolRegistry
-from servers.odm import claims, completions, evolution, ideas, projects, prompts, registry, resources, search, tasks, tickets, transitions
+from servers.odm import (
+    accounting,
+    claims,
+    completions,
+    escalations,
+    evolution,
+    ideas,
+    projects,
+    prompts,
+    registry,
+    resources,
+    search,
+    tasks,
+    tickets,
+    transitions,
+)
 from servers.runtime.settings import load
 
 __all__ = ["SPEC", "TOOLSETS", "tools"]
 
 TOOLSETS = {
-    "default": "plan and track work: projects, tickets, tasks, transitions, claims, evolution, search",
+    "default": "plan and track work: projects, tickets, tasks, transitions, claims, escalations and decisions, "
+               "evolution, search",
     "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, assignment, lists",
     "claims": "claim administration for the Bus or an operator: renew or release all claims of an agent",
+    "accounting": "activities in batches, their completion and evaluations, activity lists, budgets and cost caps",
 }
-tools = ToolRegistry(TOOLSETS, [m.tools for m in (projects, tickets, tasks, transitions, claims, evolution, search, ideas, registry)])
+_GROUPS = (projects, tickets, tasks, transitions, claims, escalations, accounting, evolution, search, ideas, registry)
+tools = ToolRegistry(TOOLSETS, [m.tools for m in _GROUPS])
 
 
 def register(server: SuiteServer) -> None:

@@ -1,4 +1,4 @@
-"""odm-mcp resources: tickets, tasks, ready work, lifecycles, the task feed.
+"""odm-mcp resources: tickets, tasks, ready work, lifecycles, escalations, the task and escalation feeds.
 
 Resources cost an agent no tool-definition context and are served whatever the toolsets. The
 task feed is the contract the Bus reads (see the README): JSON ``{"items": [...], "next_cursor"}``.
@@ -15,7 +15,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError
 
 from odm.domain.lifecycles import LIFECYCLES, describe_follows
-from odm.services import reads, tickets
+from odm.services import budgets, escalation_reads, reads, tickets
 from odm.services import tasks as task_service
 from servers.kernel.errors import describe_exception
 from servers.odm._context import services
@@ -56,8 +56,9 @@ def register(server: MCPServer) -> None:
 
     @server.resource("odm://lifecycles/{kind}", name="lifecycle", title="Lifecycle", mime_type=JSON,
                      description="Allowed (status, state) pairs and transitions of project, sprint, ticket, task, "
-                                 "discussion_thread or idea; reserved moves name the tool that makes them; automatic: "
-                                 "the moves the ODM makes itself (parents following their children, blocked dependents).")
+                                 "discussion_thread, idea or escalation; reserved moves name the tool that makes them; "
+                                 "automatic: the moves the ODM makes itself (parents following their children, blocked "
+                                 "dependents).")
     async def lifecycle(kind: str) -> str:
         if kind not in LIFECYCLES:
             raise ResourceError(f"[not_found] no lifecycle for {kind!r}; kinds: {', '.join(LIFECYCLES)}")
@@ -73,3 +74,29 @@ def register(server: MCPServer) -> None:
         return await _answer("odm://feeds/tasks", reads.task_feed(
             services(ctx), status_state=status_state, claimed_by=claimed_by, in_progress_over_s=in_progress_over_s,
             cursor=cursor, limit=limit))
+
+    @server.resource("odm://feeds/budgets{?cursor,limit}", name="budget_feed", title="Budget feed", mime_type=JSON,
+                     description="Tasks, tickets, sprints and projects whose budget_status is warning, exceeded or "
+                                 "blocked: id (scope:id), planned_cost, actual_cost, budget_status; limit max 1000.")
+    async def budget_feed(ctx: Context, cursor: str | None = None, limit: str | None = None) -> str:
+        return await _answer("odm://feeds/budgets", budgets.budget_feed(services(ctx), cursor=cursor, limit=limit))
+
+    @server.resource("odm://escalations{?status}", name="escalations", title="Escalations", mime_type=JSON,
+                     description="Escalation requests, oldest first (at most 200); status: open (default all), closed, "
+                                 "or an escalation status, state or status.state.")
+    async def escalation_list(ctx: Context, status: str | None = None) -> str:
+        return await _answer("odm://escalations", escalation_reads.list_escalations(services(ctx), status or None))
+
+    @server.resource("odm://escalations/{id}", name="escalation", title="Escalation", mime_type=JSON,
+                     description="An escalation request with its questions, options, allowed decisions and decisions.")
+    async def escalation(id: str, ctx: Context) -> str:
+        return await _answer(f"odm://escalations/{id}", escalation_reads.get_escalation(services(ctx), id))
+
+    @server.resource("odm://feeds/escalations{?status,task_id,agent_id,cursor,limit}", name="escalation_feed",
+                     title="Escalation feed", mime_type=JSON,
+                     description="Escalations for the Bus: status=pending (still waiting for a human), task_id, agent_id "
+                                 "(opened by it or on a task it holds); limit default 200, max 1000; cursor.")
+    async def escalation_feed(ctx: Context, status: str | None = None, task_id: str | None = None,
+                              agent_id: str | None = None, cursor: str | None = None, limit: str | None = None) -> str:
+        return await _answer("odm://feeds/escalations", escalation_reads.escalation_feed(
+            services(ctx), status=status, task_id=task_id, agent_id=agent_id, cursor=cursor, limit=limit))

@@ -1,9 +1,9 @@
 """Condition sources read from the ODM API: stale tasks, pending approvals, escalations, budgets.
 
-Tasks and approvals come from ``odm://feeds/tasks``; the approval source also reads the pending XEM approval
-requests from the bus database (``bus.store.xem_approvals``). Escalations and budgets come from
-``odm://feeds/escalations`` and ``odm://feeds/budgets``, which a later ODM issue adds: until the ODM
-offers them, these sources report themselves unsupported (and so dismiss nothing).
+Tasks and approvals come from ``odm://feeds/tasks`` (the approval source also reads the pending XEM approval
+requests from the bus database, ``bus.store.xem_approvals``), escalations from ``odm://feeds/escalations`` and
+budgets from ``odm://feeds/budgets``. An ODM that does not offer a feed makes its source report itself
+unsupported (and so dismiss nothing).
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ class PendingApprovalSource:
 
 
 class EscalationSource:
-    """Pending escalations (``odm://feeds/escalations?status=pending``, not offered by the ODM yet)."""
+    """Pending escalations (``odm://feeds/escalations?status=pending``)."""
 
     name = "odm.escalations"
     linked_type = "escalation"
@@ -210,7 +210,7 @@ class EscalationSource:
 
 
 class BudgetSource:
-    """Budgets at or over ``warn_ratio`` of plan (``odm://feeds/budgets``, not offered by the ODM yet)."""
+    """Budgets at or over ``warn_ratio`` of plan (``odm://feeds/budgets``)."""
 
     name = "odm.budgets"
     linked_type = "budget"

@@ -1,7 +1,7 @@
 """Every lifecycle of the work graph, as data, derived from blueprint §5; checked at import.
 
 Sources: §5.2/5.3 (global vocabularies), §5.4 (invalid patterns), §5.5.1 ticket, §5.5.2 task,
-§5.5.8 discussion thread, §5.5.9 + §4.3B idea (union of both flows), §5.6 (human gates and the
+§5.5.8 discussion thread, §5.5.9 + §4.3B idea (union of both flows), §5.5.5 escalation request, §5.6 (human gates and the
 resume rule), §5.7 (recovery pairs). Project and sprint have no 5.5.x set: they use the global
 vocabularies in the ticket's shape (create -> plan -> ready -> execute -> review -> complete ->
 archive) without its approval gate.
@@ -62,6 +62,9 @@ ACTIONS = MappingProxyType({
     "revive": "evolve_ticket with action=revive (it also restores the tasks)",
     "promote": "promote_idea / promote_thread, --toolsets planning (they create the ticket and link it)",
     "follow": "the ODM itself, when the children or dependencies change (see automatic in odm://lifecycles/{kind})",
+    "escalate": "escalate (it opens the request and moves its task to the gate)",
+    "decide": "decide (it writes the Human Decision and resumes the task)",
+    "expire": "the expiry check (an escalation past its due_at expires by itself)",
 })
 
 _PROJECT = {
@@ -166,6 +169,23 @@ _IDEA = {
     "archived.archived": "",
 }
 
+# §5.5.5: Create -> Waiting -> (HumanResponds) Responded -> Completed -> Archived; Waiting -> Expired | Cancelled.
+# The request waits under the gate of its trigger (discussion or approval, §5.6); a human picking it up makes it
+# active; a decision makes it responded and, once the task has resumed, completed (both inside decide).
+_ESCALATION = {
+    "create.queued": "discussion.waiting@escalate approval.waiting@escalate complete.cancelled",
+    "discussion.waiting": "discussion.active discussion.responded@decide complete.expired@expire complete.cancelled",
+    "discussion.active": "discussion.waiting discussion.responded@decide complete.expired@expire complete.cancelled",
+    "discussion.responded": "complete.completed@decide",
+    "approval.waiting": "approval.active approval.responded@decide complete.expired@expire complete.cancelled",
+    "approval.active": "approval.waiting approval.responded@decide complete.expired@expire complete.cancelled",
+    "approval.responded": "complete.completed@decide",
+    "complete.completed": "archive.archived",
+    "complete.expired": "archive.archived",
+    "complete.cancelled": "archive.archived",
+    "archive.archived": "",
+}
+
 _DEFINITIONS = {
     "project": (GLOBAL_STATUSES[:5] + ("complete", "archive"),
                 ("draft", "ready", "active", "paused", "blocked", "completed", "cancelled", "archived"), "create.draft", _PROJECT),
@@ -181,9 +201,12 @@ _DEFINITIONS = {
                           ("active", "waiting", "promoted", "closed", "archived"), "create.active", _THREAD),
     "idea": (("new", "under_discussion", "approved", "ticketed", "deferred", "rejected", "archived"),
              ("draft", "active", "ready", "completed", "paused", "cancelled", "archived"), "new.draft", _IDEA),
+    "escalation": (("create", "discussion", "approval", "complete", "archive"),
+                   ("queued", "waiting", "active", "responded", "expired", "cancelled", "completed", "archived"),
+                   "create.queued", _ESCALATION),
 }
 
-_TERMINAL_STATES = frozenset({"completed", "cancelled", "failed", "archived", "promoted", "closed"})
+_TERMINAL_STATES = frozenset({"completed", "cancelled", "failed", "archived", "promoted", "closed", "expired"})
 
 
 def check_spec_rules(lc: Lifecycle) -> None:
