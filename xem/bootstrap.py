@@ -63,8 +63,6 @@ async def open_bridge(pool: asyncpg.Pool, settings: XemSettings, *, odm_url: str
             from xem.odm_link import run_odm_link
 
             odm = OdmGateway(odm_url, settings.odm_timeout_s, odm_api_key, odm_child_env, who="the XEM bridge")
-            if odm.over_stdio:
-                tg.start_soon(odm.run_child)
             tg.start_soon(run_odm_link, bridge, odm)
         with anyio.fail_after(30):
             await bridge.hub.listening.wait()

@@ -29,7 +29,8 @@ class XemSettings(BaseSettings):
     compact_above: int = Field(40, ge=0, description="xem-mcp: more exec tools than this are offered in the compact form")
     max_argument_bytes: int = Field(65_536, ge=256, le=524_288, description="largest canonical JSON of a call's arguments")
     output_limit_chars: int = Field(16_000, ge=256, description="xem-mcp: stdout/stderr characters in an answer (truncated)")
-    odm_link: bool = Field(False, description="record a tool_call activity in ODM for every call with a task_id")
+    odm_link: bool = Field(True, description="record a tool_call activity in ODM for every call with a task_id "
+                           "(XIOPRO_ODM_URL, or an odm-mcp child over stdio)")
     odm_retry_s: float = Field(5, gt=0, description="xem-mcp: how often pending ODM activities are retried")
     odm_timeout_s: float = Field(10, gt=0, le=300, description="xem-mcp: how long one ODM call of the link may take")
 

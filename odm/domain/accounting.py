@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from odm.domain.commands import Command
-from odm.domain.types import AgentId, Cost, Ref, ShortText
+from odm.domain.types import AgentId, Cost, IdemKey, Ref, ShortText
 
 __all__ = [
     "ACCEPTING_STATUSES", "ActivityComplete", "ActivityOut", "ActivityRecorded", "ActivityRecord", "ActivityType", "BatchOut",
@@ -68,6 +68,7 @@ class ActivityRecord(Command):
     evaluation_ref: Ref | None = None
     metadata_ref: Ref | None = None
     claim_token: int | None = None
+    idempotency_key: IdemKey | None = None  # record_activities: an item sent again with its key is not recorded twice
 
     @model_validator(mode="after")
     def _consistent(self) -> ActivityRecord:
@@ -213,6 +214,7 @@ class ActivityRecorded(View):  # record_activity's answer (no docstring: it woul
 class BatchOut(View):
     recorded: int
     activity_ids: list[str]
+    replayed: list[str] = []  # ids of items recorded before under the same idempotency_key (not recorded again)
     rollups: list[Rollup]
     paused_for_budget: list[str] = []
     note: str = ""

@@ -109,6 +109,9 @@ async def _known_month(services: OdmServices, at: datetime) -> None:
 
 @transactional
 async def _record_one(w: Work, cmd: ActivityRecord) -> ActivityRecorded:
+    if cmd.idempotency_key is not None:
+        raise InvalidArgument("idempotency_key: record_activity takes none; send the activity with its key through "
+                              "record_activities (--toolsets accounting)")
     row = await w.activities.record_one(cmd.task_id, ACCEPTING_STATUSES, cmd.claim_token, _values(cmd), cmd.tokens())
     if row is None:
         await _explain_refusal(w, cmd)
@@ -167,8 +170,24 @@ def _check_items(items: list[ActivityRecord], tasks: dict[str, asyncpg.Record]) 
         raise NotFound(text) if missing and len(problems) == 1 else InvalidArgument(text)
 
 
+async def _replays(w: Work, items: list[ActivityRecord]) -> tuple[list[ActivityRecord], list[str]]:
+    """The items to record and the ids of those recorded before under their idempotency key (keys taken in
+    key order, so two batches sharing keys wait for each other instead of deadlocking)."""
+    earlier: dict[str, str] = {}
+    for key, fingerprint in sorted({(i.idempotency_key, i.fingerprint()) for i in items if i.idempotency_key}):
+        found = await w.idempotency.begin("record_activity", key, fingerprint)
+        if found is not None:
+            earlier[key] = found
+    fresh = [i for i in items if i.idempotency_key is None or i.idempotency_key not in earlier]
+    return fresh, [earlier[i.idempotency_key] for i in items if i.idempotency_key in earlier]
+
+
 @transactional
 async def _record_batch(w: Work, items: list[ActivityRecord]) -> BatchOut:
+    items, replayed = await _replays(w, items)
+    if not items:
+        return BatchOut(recorded=0, activity_ids=[], rollups=[], replayed=replayed,
+                        note=f"already recorded under the same idempotency_key: {', '.join(replayed)}")
     tasks = {t["id"]: t for t in await w.activities.lock_tasks(sorted({i.task_id for i in items}))}
     _check_items(items, tasks)
     now = await w.now()
@@ -216,11 +235,15 @@ async def _record_batch(w: Work, items: list[ActivityRecord]) -> BatchOut:
             after[level] = await w.activities.add_totals(level, keys, [x["cost"] for x in level_sums],
                                                          [x["unknown"] for x in level_sums],
                                                          [x["ms"] for x in level_sums], [x["n"] for x in level_sums])
+    for item, record in zip(items, records, strict=True):
+        if item.idempotency_key:
+            await w.idempotency.bind("record_activity", item.idempotency_key, record[0])
     notes = await _pause_crossed(w, items, records, tasks, after)
     rollups = [await _level_rollup(w, level, r["id"]) for level in ("task", "ticket", "sprint", "project")
                for r in after.get(level, [])]
-    return BatchOut(recorded=len(records), activity_ids=[r[0] for r in records], rollups=rollups,
-                    paused_for_budget=sorted(notes), note="; ".join(notes.values()) or "recorded")
+    again = f"; already recorded: {', '.join(replayed)}" if replayed else ""
+    return BatchOut(recorded=len(records), activity_ids=[r[0] for r in records], rollups=rollups, replayed=replayed,
+                    paused_for_budget=sorted(notes), note=("; ".join(notes.values()) or "recorded") + again)
 
 
 async def _level_rollup(w: Work, level: str, key: str) -> Rollup:

@@ -150,7 +150,7 @@ async def open_odm(url: str, timeout_s: float, api_key: str | None = None, *, wh
 
 
 STDIO = "stdio"  # XIOPRO_ODM_URL=stdio (the default): the caller runs its own odm-mcp child over stdio
-_CHILD = [sys.executable, "-m", "servers.cli.odm_mcp", "--toolsets", "claims"]
+_CHILD = [sys.executable, "-m", "servers.cli.odm_mcp", "--toolsets", "claims,accounting"]
 
 
 class OdmGateway:
@@ -197,7 +197,7 @@ class OdmGateway:
         yield self._child
 
     async def run_child(self) -> None:
-        """Keep an ``odm-mcp --toolsets claims`` child running over stdio (restarted with back-off if it dies),
+        """Keep an ``odm-mcp --toolsets claims,accounting`` child running over stdio (restarted with back-off if it dies),
         on the same environment (XIOPRO_HOME, XIOPRO_ODM_DSN); for ``XIOPRO_ODM_URL=stdio``."""
         delay = 1.0
         while True:

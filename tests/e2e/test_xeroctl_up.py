@@ -257,6 +257,25 @@ async def test_an_agent_tool_runs_through_the_suite_and_a_destructive_one_waits_
 
             await wait_for(finished, what="the approved wipe to succeed", within=60, every=0.2)
             assert (tmp_path / "ws" / "wipes.txt").read_text() == "t1\n"
+        async with suite.client("odm") as odm:  # a call with a task_id is a tool_call activity on that task, once
+            async def made(tool: str, **arguments: object) -> dict:
+                answer = await odm.call_tool(tool, arguments)
+                assert not answer.is_error, answer.content
+                return answer.structured_content
+
+            project = await made("create_project", name="ops")
+            ticket = await made("create_ticket", project_id=project["id"], title="tidy")
+            task = await made("create_task", ticket_id=ticket["id"], title="echo", objective="o")
+            await made("next_task", agent_id="042")
+            async with suite.client("xem") as client:
+                ran = await client.call_tool("ws__echo", {"msg": "tracked", "task_id": task["id"]})
+                assert ran.structured_content["state"] == "succeeded", ran.content
+
+            async def recorded() -> list:
+                return (await made("list_activities", task_id=task["id"]))["items"]
+
+            [activity] = await wait_for(recorded, what="the tool_call activity in the ODM", within=60, every=0.2)
+            assert activity["activity_type"] == "tool_call" and activity["result_status"] == "success"
     finally:
         agent.terminate()
         agent.wait(20)

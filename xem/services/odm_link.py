@@ -19,5 +19,8 @@ async def odm_pending(w: Work, limit: int = 50) -> list[Any]:
 
 
 @single_statement
-async def odm_attempted(w: Work, invocation_id: uuid.UUID, *, recorded: bool, error: str | None = None) -> None:
-    await w.invocations.odm_attempt(invocation_id, recorded=recorded, error=error)
+async def odm_attempted(w: Work, invocation_id: uuid.UUID, *, outcome: str, error: str | None = None) -> None:
+    """Record one attempt: ``recorded``, ``refused`` (the ODM will never take it) or ``pending`` (try again later)."""
+    if outcome not in ("recorded", "refused", "pending"):
+        raise ValueError(f"outcome {outcome!r}")
+    await w.invocations.odm_attempt(invocation_id, outcome=outcome, error=error)

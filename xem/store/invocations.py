@@ -127,11 +127,12 @@ class InvocationStore:
             limit,
         )
 
-    async def odm_attempt(self, invocation_id: uuid.UUID, *, recorded: bool, error: str | None) -> None:
+    async def odm_attempt(self, invocation_id: uuid.UUID, *, outcome: str, error: str | None) -> None:
+        """``outcome``: recorded, refused (for good) or pending (retried later, behind the others)."""
         await self.conn.execute(
-            "UPDATE xem.invocations SET odm_attempts = odm_attempts + 1, odm_error = $3, updated_at = updated_at, "
-            "odm_state = CASE WHEN $2 THEN 'recorded' ELSE odm_state END WHERE id = $1",
-            invocation_id, recorded, error,
+            "UPDATE xem.invocations SET odm_attempts = odm_attempts + 1, odm_error = $3, odm_state = $2, "
+            "updated_at = now() WHERE id = $1",
+            invocation_id, outcome, error,
         )
 
     async def in_flight_counts(self) -> dict[str, int]:

@@ -56,7 +56,7 @@ def up(host: str, bus_port: int, odm_port: int, xem_port: int, router_port: int,
     services = (
         _Service("bus-mcp", "servers.cli.bus_mcp", "--bus-port", bus_port),
         # claims: bus-mcp renews an agent's ODM claims when it heartbeats with work in flight
-        _Service("odm-mcp", "servers.cli.odm_mcp", "--odm-port", odm_port, ("--toolsets", "claims")),
+        _Service("odm-mcp", "servers.cli.odm_mcp", "--odm-port", odm_port, ("--toolsets", "claims,accounting")),
         _Service("xem-mcp", "servers.cli.xem_mcp", "--xem-port", xem_port),
         _Service("xem-router", "servers.cli.xem_router", "--router-port", router_port),
     )
