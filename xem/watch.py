@@ -26,9 +26,10 @@ _CHANNELS = (channels.XEM_INVOCATIONS, channels.XEM_PROGRESS, channels.XEM_TOOLS
 class Watch:
     """One waiter's view of one invocation: ``arm()`` then read, then ``await wait(timeout)``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, running: bool = True) -> None:
         self._event = anyio.Event()
         self.progress = False  # a progress frame arrived since the last arm()
+        self.running = running  # woken by the move to running too (a caller that reports progress); else only later
 
     def arm(self) -> None:
         self._event = anyio.Event()
@@ -53,8 +54,10 @@ class Hub:
         self.listening = anyio.Event()
 
     @contextmanager
-    def watch(self, invocation_id: str) -> Iterator[Watch]:
-        watch = Watch()
+    def watch(self, invocation_id: str, *, running: bool = True) -> Iterator[Watch]:
+        """A waiter on ``invocation_id``; ``running=False``: the move to running does not wake it (one read less
+        per call for a caller that waits only for the end)."""
+        watch = Watch(running=running)
         self._watches.setdefault(invocation_id, set()).add(watch)
         try:
             yield watch
@@ -98,9 +101,11 @@ class Hub:
                 except anyio.WouldBlock:
                     log.warning("tools-changed backlog full")
                 return
-            invocation_id = payload.split(":", 1)[0]
+            invocation_id, _, state = payload.partition(":")
+            progress = channel == channels.XEM_PROGRESS
             for watch in list(self._watches.get(invocation_id, ())):
-                watch.fire(progress=channel == channels.XEM_PROGRESS)
+                if progress or state != "running" or watch.running:
+                    watch.fire(progress=progress)
 
         async def consume() -> None:
             async for _channel, _payload in receive:

@@ -112,7 +112,7 @@ async def _wait(ctx: Context, bridge: Bridge, invocation_id: uuid.UUID, bound_s:
     token = (ctx.request_context.meta or {}).get("progress_token")
     seq, deadline = -1, anyio.current_time() + bound_s
     limit = bridge.settings.output_limit_chars
-    with bridge.hub.watch(str(invocation_id)) as watch:
+    with bridge.hub.watch(str(invocation_id), running=token is not None) as watch:
         while True:
             watch.arm()
             view = await services.get_invocation(bridge, invocation_id, output_limit=limit)
