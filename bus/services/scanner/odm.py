@@ -1,8 +1,8 @@
 """Condition sources read from the ODM API: stale tasks, pending approvals, escalations, budgets.
 
-Tasks and approvals come from ``odm://feeds/tasks``. Escalations and budgets come from
-``odm://feeds/escalations`` and ``odm://feeds/budgets``, which a later ODM issue adds: until the ODM
-offers them, these sources report themselves unsupported (and so dismiss nothing).
+Tasks and approvals come from ``odm://feeds/tasks``, escalations from ``odm://feeds/escalations``
+(``status=pending``: still waiting for a human). Budgets come from ``odm://feeds/budgets``: an ODM that does
+not offer a feed makes its source report itself unsupported (and so dismiss nothing).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class PendingApprovalSource:
 
 
 class EscalationSource:
-    """Pending escalations (``odm://feeds/escalations?status=pending``, not offered by the ODM yet)."""
+    """Pending escalations (``odm://feeds/escalations?status=pending``); a cleared one says how it was decided."""
 
     name = "odm.escalations"
     linked_type = "escalation"
@@ -128,7 +128,21 @@ class EscalationSource:
         return conditions
 
     async def cleared_reasons(self, inputs: ScanInputs, linked_ids: Iterable[str]) -> dict[str, str]:
-        return {e: f"escalation {e} is no longer pending (resolved)" for e in linked_ids}
+        reasons = {}
+        for esc_id in linked_ids:
+            how = ""
+            try:  # the decision, when the ODM can say it; the reason stands without it
+                odm = await inputs.odm()
+                detail = await odm.read_json(f"odm://escalations/{esc_id}")
+                final = [d for d in detail.get("decisions", []) if d.get("decision_type") != "postpone"]
+                if final:
+                    how = f": {final[-1].get('decision_type')} by {final[-1].get('created_by')}"
+                elif detail.get("state"):
+                    how = f": {detail['state']}"
+            except Exception:
+                how = ""
+            reasons[esc_id] = f"escalation {esc_id} is no longer pending (resolved{how})"
+        return reasons
 
 
 class BudgetSource:
