@@ -1,5 +1,6 @@
-"""The ODM's composition root: the services on a pool, the primary user in place, and the sweeper that returns
-expired claims to ready and expires escalations past their due time (same interval)."""
+"""The ODM's composition root: the services on a pool, the primary user in place, the sweeper that returns
+expired claims to ready and expires escalations past their due time (same interval), and the check that this
+and next month's activity partitions exist."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from contextlib import asynccontextmanager
 import anyio
 import asyncpg
 
-from odm.services import OdmServices, claims, escalations, registry
+from odm.services import OdmServices, activities, claims, escalations, registry
 from odm.settings import OdmSettings
 
 __all__ = ["open_services"]
@@ -24,8 +25,10 @@ async def open_services(pool: asyncpg.Pool, settings: OdmSettings) -> AsyncItera
     """The services on ``pool``, with the primary user in place and the claim-expiry sweeper running."""
     services = OdmServices(pool, settings, primary_user_id="")
     services.primary_user_id = await registry.ensure_primary_user(services)
+    await activities.ensure_partitions(services)  # at start: a server that cannot file today's activities says so now
     async with anyio.create_task_group() as tg:
         tg.start_soon(_sweep_forever, services)
+        tg.start_soon(_check_partitions_forever, services)
         try:
             yield services
         finally:
@@ -45,3 +48,13 @@ async def _sweep_forever(services: OdmServices) -> None:
             log.info("expired claims returned to ready: %s", ", ".join(released))
         if expired:
             esc_log.info("escalations past their due time expired: %s", ", ".join(expired))
+
+
+async def _check_partitions_forever(services: OdmServices) -> None:
+    """§4.6.4: this month's and next month's partitions always exist (made here well before a month begins)."""
+    while True:
+        await anyio.sleep(services.settings.partition_check_interval_s)
+        try:
+            await activities.ensure_partitions(services)
+        except (OSError, asyncpg.PostgresError) as exc:  # the database may be restarting; try again next round
+            logging.getLogger("xiopro.odm.partitions").warning("activity partition check failed: %s", type(exc).__name__)

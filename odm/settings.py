@@ -25,6 +25,10 @@ class OdmSettings(BaseSettings):
     claim_sweep_interval_s: float = Field(default=5.0, gt=0, le=3600,
                                           description="seconds between sweeps returning expired claims to ready")
 
+    partition_check_interval_s: float = Field(default=3600.0, gt=0, le=86400,
+                                              description="seconds between checks that this and next month's "
+                                                          "activity partitions exist")
+
     @field_validator("primary_user", mode="after")
     @classmethod
     def _strip(cls, value: str) -> str:

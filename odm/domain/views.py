@@ -7,6 +7,7 @@ Built from database rows with ``model_validate(dict(row))``; extra columns are i
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -22,6 +23,16 @@ T = TypeVar("T")
 
 class View(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+class Budget(View):
+    """Plan vs actual of a task, ticket, sprint or project (§7.4): exact decimals; incomplete = some cost unknown."""
+
+    actual_cost: Decimal
+    cost_incomplete: bool
+    cost_variance: Decimal | None
+    cost_variance_pct: float | None
+    budget_status: str
 
 
 class Page(View, Generic[T]):
@@ -58,7 +69,12 @@ class RosterMember(View):
     left_at: datetime | None
 
 
-class ProjectDetail(ProjectOut):
+class ProjectDetail(ProjectOut, Budget):
+    plan_cost: Decimal | None
+    actual_duration_minutes: Decimal
+    budget_soft_limit: Decimal | None
+    budget_hard_limit: Decimal | None
+    budget_warning_pct: Decimal | None
     start_date: datetime
     end_date: datetime | None
     roster: list[RosterMember]
@@ -110,13 +126,15 @@ class EvolutionOut(View):
     created_at: datetime
 
 
-class TicketDetail(TicketOut):
+class TicketDetail(TicketOut, Budget):
     description: str
     topics: list[str]
     required_model: str | None
     required_skills: list[str]
-    actual_cost: float
     actual_duration: float
+    budget_soft_limit: Decimal | None
+    budget_hard_limit: Decimal | None
+    budget_warning_pct: Decimal | None
     historical: bool
     sub_ticket_ids: list[str]
     tasks: list[TaskBrief]
@@ -133,7 +151,7 @@ class TaskOut(Lifecycled):  # what create_task/update_task answer; odm://tasks/{
     spec_stale: bool
 
 
-class TaskDetail(TaskOut):
+class TaskDetail(TaskOut, Budget):
     title: str
     claimed_by: str | None
     project_id: str
@@ -151,9 +169,9 @@ class TaskDetail(TaskOut):
     execution_mode: str
     plan_cost: float | None
     cost_cap: float | None
-    actual_cost: float
     plan_duration_minutes: float | None
     actual_duration_minutes: float
+    activity_count: int
     attempt_count: int
     assigned_runtime_id: str | None
     input_refs: list[str]

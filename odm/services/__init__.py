@@ -2,6 +2,8 @@
 ``odm.services.<module>.<use_case>(services, ...)`` (``services`` from ``odm.bootstrap.open_services``)."""
 
 from odm.services import (
+    activities,
+    budgets,
     claims,
     escalation_reads,
     escalations,
@@ -16,5 +18,5 @@ from odm.services import (
 )
 from odm.services._work import OdmServices
 
-__all__ = ["OdmServices", "claims", "escalation_reads", "escalations", "evolution", "ideas", "projects", "reads",
-           "registry", "tasks", "tickets", "transitions"]
+__all__ = ["OdmServices", "activities", "budgets", "claims", "escalation_reads", "escalations", "evolution", "ideas",
+           "projects", "reads", "registry", "tasks", "tickets", "transitions"]

@@ -14,11 +14,13 @@ from odm.domain.rules import keeps_claim, placement, spec_stale
 from odm.domain.views import TaskDetail, TaskOut
 from odm.errors import Conflict, InvalidTransition
 from odm.services._work import Work, jsonish
+from odm.services.budgets import budget_fields, check_not_held
 
 __all__ = ["TASK", "check_claim", "move_task", "place", "route_task", "task_detail", "task_out"]
 
 TASK = LIFECYCLES["task"]
 DONE = "complete.completed"
+_WHILE_HELD = ("approval", "discussion", "complete")  # where a task under a budget hold may still go (not back to work)
 
 
 async def task_out(w: Work, row: asyncpg.Record, depends_on: list[str] | None = None) -> TaskOut:
@@ -28,7 +30,7 @@ async def task_out(w: Work, row: asyncpg.Record, depends_on: list[str] | None = 
 
 
 async def task_detail(w: Work, row: asyncpg.Record) -> TaskDetail:
-    data = jsonish(row)
+    data = jsonish(row) | budget_fields("task", row)
     return TaskDetail.model_validate(data | {
         "depends_on": await w.tasks.depends_on(row["id"]),
         "blocks": await w.tasks.blocks(row["id"]),
@@ -79,6 +81,8 @@ async def move_task(w: Work, row: asyncpg.Record, target: str, *, override: bool
     key, effects = row["id"], []
     if not override:
         TASK.check(row["status_state"], target, subject=f"task {key}", via=via)
+        if target.split(".")[0] not in _WHILE_HELD:
+            await check_not_held(w, key)
     if not override and target in (DONE, "ready.ready", "execute.ready"):
         waiting = await w.tasks.incomplete_dependencies(key)
         if waiting:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,7 @@ class OdmServices:
     pool: asyncpg.Pool
     settings: OdmSettings
     primary_user_id: str
+    known_partitions: set[datetime] = field(default_factory=set)  # activity months known to have a partition
 
 
 class Work(OdmStores, kernel_uow.Work[OdmServices]):

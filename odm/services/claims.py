@@ -11,6 +11,7 @@ from odm.domain.views import ClaimedTask, NextTaskOut
 from odm.errors import Conflict
 from odm.services._task_moves import move_task
 from odm.services._work import Work, need, single_statement, transactional
+from odm.services.budgets import check_agent_not_held
 
 __all__ = ["next_task", "release_claims", "renew_claims", "sweep_expired_claims"]
 
@@ -25,8 +26,9 @@ async def next_task(w: Work, cmd: NextTask) -> NextTaskOut:
     then ticket order, then sequence. One statement claims it, so no task goes to two agents.
 
     Raises:
-        NotFound: ``project_id`` names no project.
+        NotFound: ``project_id`` names no project. BudgetExceeded: the agent's claimed task is paused for budget.
     """
+    await check_agent_not_held(w, cmd.agent_id)
     rows = await _claim(w, cmd)
     if not rows and await w.claims.sweep_expired():
         rows = await _claim(w, cmd)
@@ -67,7 +69,12 @@ async def _nothing(w: Work, cmd: NextTask) -> NextTaskOut:
 @transactional
 async def renew_claims(w: Work, agent_id: str, lease_seconds: int | None = None) -> list[dict[str, Any]]:
     """Extend every live claim of ``agent_id`` (what a heartbeat does) by ``lease_seconds``, or by each
-    claim's own lease; returns id, token and new expiry."""
+    claim's own lease; returns id, token and new expiry.
+
+    Raises:
+        BudgetExceeded: one of its claims is on a task paused for budget (no lease is extended then).
+    """
+    await check_agent_not_held(w, agent_id)
     return [dict(r) for r in await w.claims.renew(agent_id, lease_seconds)]
 
 

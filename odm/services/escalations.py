@@ -26,6 +26,7 @@ from odm.domain.lifecycles import LIFECYCLES
 from odm.errors import Conflict, InvalidArgument, InvalidTransition
 from odm.services._task_moves import move_task
 from odm.services._work import Work, need, transactional
+from odm.services.budgets import release_hold
 
 __all__ = ["decide", "escalate", "expire_escalations", "open_budget_escalation", "open_escalation"]
 
@@ -127,6 +128,8 @@ async def decide(w: Work, cmd: Decide) -> EscalationResult:
         decision = await _record(w, cmd, esc, task, resumed_to=None, postponed_until=until)
         effects.append(f"escalation {key} stays {esc['status_state']} until {until.isoformat()}")
         return await _out(w, need(await w.escalations.get(key), "escalation", key), effects, decision)
+    if esc["trigger_type"] == "budget" and esc["task_id"]:  # a final decision ends the budget pause
+        await release_hold(w, esc["task_id"], cmd.created_by, key)
     resumed = await _resume(w, cmd, esc, task, effects)
     decision = await _record(w, cmd, esc, task, resumed_to=resumed, postponed_until=None)
     status = esc["status"]

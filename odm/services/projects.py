@@ -9,6 +9,7 @@ from odm.domain.lifecycles import LIFECYCLES
 from odm.domain.views import Page, ProjectDetail, ProjectOut, RosterMember, SprintOut
 from odm.errors import Conflict, InvalidArgument, NotFound
 from odm.services._work import Work, need, transactional
+from odm.services.budgets import budget_fields
 from odm.store import decode_cursor, encode_cursor
 
 __all__ = [
@@ -81,7 +82,7 @@ async def update_project(w: Work, cmd: ProjectUpdate) -> ProjectOut:
 async def get_project(w: Work, key: str) -> ProjectDetail:
     """Raises: NotFound."""
     row = need(await w.projects.get(key), "project", key)
-    return ProjectDetail.model_validate(dict(row) | {
+    return ProjectDetail.model_validate(dict(row) | budget_fields("project", row) | {
         "roster": [RosterMember.model_validate(dict(r)) for r in await w.roster.current(key)],
         "sub_project_ids": await w.projects.children(key),
         "tickets_by_status_state": await w.projects.ticket_counts(key),

@@ -12,6 +12,7 @@ from odm.domain.numbering import ticket_id
 from odm.domain.views import EvolutionOut, Page, TaskBrief, TicketDetail, TicketOut
 from odm.errors import Conflict, InvalidArgument
 from odm.services._work import Work, dec, jsonish, need, transactional
+from odm.services.budgets import budget_fields
 from odm.services.projects import check_topics, open_project
 from odm.store import decode_cursor, encode_cursor
 
@@ -100,7 +101,7 @@ async def update_ticket(w: Work, cmd: TicketUpdate) -> TicketOut:
 async def get_ticket(w: Work, key: str) -> TicketDetail:
     """The ticket with its tasks, sub-tickets and lineage. Raises: NotFound."""
     row = need(await w.tickets.get(key), "ticket", key)
-    return TicketDetail.model_validate(dict(row) | {
+    return TicketDetail.model_validate(dict(row) | budget_fields("ticket", row) | {
         "sub_ticket_ids": await w.tickets.children(key),
         "tasks": [TaskBrief.model_validate(dict(t)) for t in await w.tickets.task_briefs(key)],
         "lineage": [EvolutionOut.model_validate(jsonish(e)) for e in await w.evolutions.lineage(key)],

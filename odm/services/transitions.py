@@ -14,6 +14,7 @@ from odm.domain.views import OverrideOut, TransitionOut
 from odm.errors import InvalidTransition
 from odm.services._task_moves import check_claim, move_task
 from odm.services._work import Work, dumps, jsonish, need, transactional
+from odm.services.budgets import release_hold
 from odm.store import Store
 
 __all__ = ["list_overrides", "transition"]
@@ -60,6 +61,8 @@ async def transition(w: Work, cmd: Transition) -> TransitionOut:
         )
         override_id = record["id"]
         effects.append(f"override record {override_id} written")
+        if cmd.kind == "task" and await release_hold(w, cmd.id, w.actor(cmd.actor), override_id):
+            effects.append(f"budget hold on {cmd.id} released by the override")
     status, state = target.split(".")
     return TransitionOut(kind=cmd.kind, id=cmd.id, previous=source, status=status, state=state, status_state=target,
                          override_record_id=override_id, effects=effects)

@@ -9,6 +9,8 @@ import asyncpg
 
 from odm.store._base import Store
 from odm.store._paging import decode_cursor, encode_cursor
+from odm.store.activities import ActivityStore
+from odm.store.budgets import BudgetStore, EvaluationStore
 from odm.store.claims import ClaimStore
 from odm.store.escalations import DecisionStore, EscalationStore
 from odm.store.idempotency import IdempotencyStore
@@ -105,3 +107,15 @@ class OdmStores:
     @cached_property
     def feeds(self) -> FeedStore:
         return FeedStore(self.conn)
+
+    @cached_property
+    def activities(self) -> ActivityStore:
+        return ActivityStore(self.conn)
+
+    @cached_property
+    def budgets(self) -> BudgetStore:
+        return BudgetStore(self.conn)
+
+    @cached_property
+    def evaluations(self) -> EvaluationStore:
+        return EvaluationStore(self.conn)

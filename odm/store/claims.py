@@ -49,6 +49,7 @@ def _claim_sql(with_project: bool) -> str:
     ), candidate AS (
         SELECT t.id FROM tasks t
         WHERE {CLAIMABLE_PREDICATE} {scope}
+          AND NOT EXISTS (SELECT 1 FROM budget_holds h WHERE h.task_id = t.id AND h.released_at IS NULL)
           AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
                           WHERE d.task_id = t.id AND x.status_state <> 'complete.completed')
           AND NOT EXISTS (SELECT 1 FROM renewed)

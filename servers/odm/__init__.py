@@ -1,4 +1,4 @@
-"""odm-mcp: the Operational Domain Model (projects, sprints, tickets, tasks, ideas, threads, claims)."""
+"""odm-mcp: the Operational Domain Model (projects, sprints, tickets, tasks, ideas, threads, claims, accounting)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from odm.services import OdmServices
 from odm.settings import OdmSettings
 from servers.app import Runtime, ServerSpec, SuiteServer, ToolRegistry
 from servers.odm import (
+    accounting,
     claims,
     completions,
     escalations,
@@ -33,8 +34,9 @@ TOOLSETS = {
                "evolution, search",
     "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, assignment, lists",
     "claims": "claim administration for the Bus or an operator: renew or release all claims of an agent",
+    "accounting": "activities in batches, their completion and evaluations, activity lists, budgets and cost caps",
 }
-_GROUPS = (projects, tickets, tasks, transitions, claims, escalations, evolution, search, ideas, registry)
+_GROUPS = (projects, tickets, tasks, transitions, claims, escalations, accounting, evolution, search, ideas, registry)
 tools = ToolRegistry(TOOLSETS, [m.tools for m in _GROUPS])
 
 

@@ -15,7 +15,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError
 
 from odm.domain.lifecycles import LIFECYCLES
-from odm.services import escalation_reads, reads, tickets
+from odm.services import budgets, escalation_reads, reads, tickets
 from odm.services import tasks as task_service
 from servers.kernel.errors import describe_exception
 from servers.odm._context import services
@@ -72,6 +72,12 @@ def register(server: MCPServer) -> None:
         return await _answer("odm://feeds/tasks", reads.task_feed(
             services(ctx), status_state=status_state, claimed_by=claimed_by, in_progress_over_s=in_progress_over_s,
             cursor=cursor, limit=limit))
+
+    @server.resource("odm://feeds/budgets{?cursor,limit}", name="budget_feed", title="Budget feed", mime_type=JSON,
+                     description="Tasks, tickets, sprints and projects whose budget_status is warning, exceeded or "
+                                 "blocked: id (scope:id), planned_cost, actual_cost, budget_status; limit max 1000.")
+    async def budget_feed(ctx: Context, cursor: str | None = None, limit: str | None = None) -> str:
+        return await _answer("odm://feeds/budgets", budgets.budget_feed(services(ctx), cursor=cursor, limit=limit))
 
     @server.resource("odm://escalations{?status}", name="escalations", title="Escalations", mime_type=JSON,
                      description="Escalation requests, oldest first (at most 200); status: open (default all), closed, "

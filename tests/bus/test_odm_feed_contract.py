@@ -3,12 +3,19 @@ same scenario, same answers through the Bus's own ODM client (bus.store.odm_gate
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
+from mcp import Client
 
 import bus.store.odm_gateway
-from bus.errors import FeedUnsupported
+from bus.services.scanner.odm import BudgetSource
 from bus.store.odm_gateway import open_odm
+from servers import odm as odm_server
+from tests.bus.fake_odm import FakeOdm, fake_odm
 from tests.bus.odm_side import odm_side
+from tests.support.http import serve_http
 
 SIDES = ("real", "fake")
 CONTRACT_FIELDS = {"id", "title", "status_state", "priority", "ticket_id", "project_id", "claimed_by",
@@ -59,9 +66,48 @@ async def test_escalation_feed_answers_the_scanner_and_my_work_queries_alike(sid
 
 
 @pytest.mark.parametrize("side", SIDES)
-async def test_the_budget_feed_of_a_later_odm_issue_is_not_offered_yet(side, suite_settings):
+async def test_both_sides_offer_the_task_and_escalation_feeds_and_the_real_one_budgets(side, suite_settings):
     async with odm_side(side, suite_settings) as odm, open_odm(odm.url, 10) as session:
         assert session.offers("tasks") and session.offers("escalations")
-        assert not session.offers("budgets")
-        with pytest.raises(FeedUnsupported, match="does not offer odm://feeds/budgets yet"):
-            await session.feed("budgets")
+        assert session.offers("budgets") == (side == "real")
+
+
+class _Inputs:
+    def __init__(self, session) -> None:
+        self.session = session
+
+    async def odm(self):
+        return self.session
+
+
+@asynccontextmanager
+async def _budget_side(side: str, settings) -> AsyncIterator[str]:
+    """An ODM whose task 1001.01 has spent 0.9 of its cost_cap 1.0 (a warning): real (recorded) or stand-in."""
+    if side == "fake":
+        item = {"id": "task:1001.01", "scope": "task", "scope_id": "1001.01", "title": "capped", "planned_cost": 1.0,
+                "actual_cost": 0.9, "budget_status": "warning", "url": "odm://tasks/1001.01"}
+        async with fake_odm("budgets", odm=FakeOdm(budgets=[item])) as fake:
+            yield fake.url
+        return
+    async with serve_http(odm_server.SPEC, settings) as url:
+        async with Client(url, mode="legacy") as client:
+            project = (await client.call_tool("create_project", {"name": "P"})).structured_content
+            ticket = (await client.call_tool("create_ticket", {"project_id": project["id"], "title": "T"})).structured_content
+            await client.call_tool("create_task", {"ticket_id": ticket["id"], "title": "capped", "objective": "o",
+                                                   "cost_cap": 1})
+            await client.call_tool("next_task", {"agent_id": "002"})
+            done = await client.call_tool("record_activity", {"task_id": "1001.01", "agent_runtime_id": "002",
+                                                              "actual_cost": 0.9})
+            assert not done.is_error, done.content
+        yield url
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_the_budget_feed_gives_the_scanner_a_budget_condition_alike(side, suite_settings):
+    async with _budget_side(side, suite_settings) as url, open_odm(url, 10) as session:
+        items = await session.feed("budgets")
+        conditions = await BudgetSource(0.8).read(_Inputs(session))
+    assert [(i["id"], i["budget_status"], i["planned_cost"], i["actual_cost"]) for i in items] == [
+        ("task:1001.01", "warning", 1.0, 0.9)]
+    assert [(c.linked_type, c.linked_id, c.priority) for c in conditions] == [("budget", "task:1001.01", "high")]
+    assert "task 1001.01 at 90% of plan" in conditions[0].title

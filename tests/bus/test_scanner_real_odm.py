@@ -33,7 +33,7 @@ async def test_scanner_and_my_work_read_a_real_odm_server(suite_settings, tmp_pa
             work = await call(client, "my_work", agent_id="002")
     sources = _sources(first)
     assert (sources["odm.tasks.stale"]["created"], sources["odm.tasks.approval"]["created"]) == (1, 1)
-    assert sources["odm.escalations"]["status"] == "ok" and sources["odm.budgets"]["status"] == "unsupported"
+    assert sources["odm.escalations"]["status"] == sources["odm.budgets"]["status"] == "ok"
     assert await _open_todos(suite_settings) == [("approval", "1001.03"), ("task", "1001.01")]
     assert [t["id"] for t in work["tasks"]] == ["1001.01"] and work["odm_available"] is True
 

@@ -129,6 +129,7 @@ async def test_resource_templates_are_listed(odm_settings):
         templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
     assert templates == {"odm://tickets/{id}", "odm://tasks/{id}", "odm://ready{?project_id}", "odm://lifecycles/{kind}",
                          "odm://feeds/tasks{?status_state,claimed_by,in_progress_over_s,cursor,limit}",
+                         "odm://feeds/budgets{?cursor,limit}",
                          "odm://escalations{?status}", "odm://escalations/{id}",
                          "odm://feeds/escalations{?status,task_id,agent_id,cursor,limit}"}
 

@@ -1,4 +1,5 @@
-"""odm-mcp's surface: exactly the default tools of the DESIGN built so far, the rest in 'planning' and 'claims', compact and honest."""
+"""odm-mcp's surface: exactly the default tools of the DESIGN built so far, the rest in 'planning', 'claims' and
+'accounting', compact and honest."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from servers import odm
 from tests.conftest import connect_client
 
 DEFAULT = {"create_project", "create_ticket", "create_task", "update_task", "transition", "next_task",
-           "evolve_ticket", "search", "escalate", "decide"}
+           "evolve_ticket", "search", "escalate", "decide", "record_activity"}
+ACCOUNTING = {"record_activities", "complete_activity", "evaluate_activity", "list_activities", "set_budget"}
 
 
-async def test_the_default_toolset_is_the_work_graph_and_human_gate_tools(odm_settings):
+async def test_the_default_toolset_is_the_work_graph_human_gate_and_activity_tools(odm_settings):
     async with connect_client(odm.SPEC, odm_settings) as client:
         tools = (await client.list_tools()).tools
     assert {t.name for t in tools} == DEFAULT | {"health"}
@@ -35,11 +37,14 @@ async def test_planning_tools_come_only_with_the_planning_toolset_and_read_tools
         planning = {t.name for t in (await client.list_tools()).tools}
     async with connect_client(odm.SPEC, odm_settings, toolsets="claims") as client:
         claims = {t.name for t in (await client.list_tools()).tools}
+    async with connect_client(odm.SPEC, odm_settings, toolsets="accounting") as client:
+        accounting = {t.name for t in (await client.list_tools()).tools}
     async with connect_client(odm.SPEC, odm_settings, toolsets="all") as client:
         tools = (await client.list_tools()).tools
     assert len(planning - DEFAULT - {"health"}) == 26 and "assign_task" in planning
     assert claims - DEFAULT - {"health"} == {"renew_claims", "release_claims"}
-    assert len(tools) == len(DEFAULT) + 1 + 26 + 2
+    assert accounting - DEFAULT - {"health"} == ACCOUNTING
+    assert len(tools) == len(DEFAULT) + 1 + 26 + 2 + len(ACCOUNTING)
     for tool in tools:
         reads = tool.name.startswith(("list_", "get_")) or tool.name in ("search", "health")
         assert tool.annotations.read_only_hint is reads, tool.name

@@ -25,7 +25,7 @@ _QUERIES = {
     "constraints": """
         SELECT n.nspname, cl.relname, con.conname, pg_get_constraintdef(con.oid)
         FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND NOT cl.relname = ANY($1::text[])
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND NOT cl.relname = ANY($1::text[]) AND con.conparentid = 0
         ORDER BY 1, 2, 3""",
     "indexes": """
         SELECT schemaname, tablename, indexname, indexdef FROM pg_indexes
@@ -43,7 +43,7 @@ _QUERIES = {
     "triggers": """
         SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid)
         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE NOT t.tgisinternal ORDER BY 1, 2, 3""",
+        WHERE NOT t.tgisinternal AND NOT c.relispartition ORDER BY 1, 2, 3""",
     "types": """
         SELECT n.nspname, t.typname, t.typtype,
                coalesce((SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e
@@ -65,8 +65,10 @@ async def schema_fingerprint(dsn: str) -> dict[str, list[tuple]]:
     conn = await asyncpg.connect(dsn)
     try:
         result = {}
+        # partitions of a partitioned table are made by month at run time; the partitioned table describes them
+        partitions = [r["relname"] for r in await conn.fetch("SELECT relname FROM pg_class WHERE relispartition")]
         for name, sql in _QUERIES.items():
-            args = (list(_IGNORED_TABLES),) if "$1" in sql else ()
+            args = ([*_IGNORED_TABLES, *partitions],) if "$1" in sql else ()
             result[name] = [tuple(row) for row in await conn.fetch(sql, *args)]
         return result
     finally:

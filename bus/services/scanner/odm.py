@@ -146,7 +146,7 @@ class EscalationSource:
 
 
 class BudgetSource:
-    """Budgets at or over ``warn_ratio`` of plan (``odm://feeds/budgets``, not offered by the ODM yet)."""
+    """Budgets at or over ``warn_ratio`` of plan (``odm://feeds/budgets``)."""
 
     name = "odm.budgets"
     linked_type = "budget"

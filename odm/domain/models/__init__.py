@@ -1,5 +1,6 @@
 """SQLModel table models of the odm database (imported by Alembic's env.py for ``target_metadata``)."""
 
+from odm.domain.models.accounting import Activity, ActivityEvaluation, BudgetHold, CostLedgerEntry, TimeLedgerEntry
 from odm.domain.models.escalation import OPEN_ESCALATION_PREDICATE, EscalationRequest, HumanDecision
 from odm.domain.models.planning import DiscussionThread, Idea, IdeaThread
 from odm.domain.models.project import Project, ProjectAgentBinding, Sprint
@@ -12,6 +13,10 @@ __all__ = [
     "CLAIMABLE_PREDICATE",
     "OPEN_ESCALATION_PREDICATE",
     "OVERRIDE_SCOPES",
+    "Activity",
+    "ActivityEvaluation",
+    "BudgetHold",
+    "CostLedgerEntry",
     "Counter",
     "DiscussionThread",
     "EscalationRequest",
@@ -25,6 +30,7 @@ __all__ = [
     "ProjectAgentBinding",
     "Sprint",
     "Task",
+    "TimeLedgerEntry",
     "TaskDependency",
     "Ticket",
     "TicketEvolution",

@@ -11,6 +11,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, JSONB, TSVEC
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "SCOPE_BUDGET_STATUS",
+    "TASK_BUDGET_STATUS",
+    "Budgeted",
+    "counter",
+    "generated_text",
     "Metadata",
     "double",
     "string",
@@ -51,6 +56,40 @@ def money(*, nullable: bool = True) -> Any:
     if nullable:
         return Field(default=None, sa_type=Numeric, nullable=True)
     return Field(default=Decimal(0), sa_type=Numeric, nullable=False, sa_column_kwargs={"server_default": text("0")})
+
+
+def counter() -> Any:
+    return Field(default=0, nullable=False, sa_column_kwargs={"server_default": text("0")})
+
+
+def generated_text(expression: str) -> Any:
+    return Field(default=None, sa_column=Column(Text, Computed(expression, persisted=True)))
+
+
+# §7.4 budget_status, kept by the database (revision 0003 holds the same expressions)
+SCOPE_BUDGET_STATUS = """CASE
+    WHEN budget_hard_limit IS NOT NULL AND actual_cost > budget_hard_limit THEN 'blocked'
+    WHEN (budget_soft_limit IS NOT NULL AND actual_cost > budget_soft_limit)
+      OR (plan_cost IS NOT NULL AND actual_cost > plan_cost) THEN 'exceeded'
+    WHEN actual_cost > 0 AND coalesce(budget_soft_limit, plan_cost, budget_hard_limit) IS NOT NULL
+     AND actual_cost >= coalesce(budget_soft_limit, plan_cost, budget_hard_limit) * coalesce(budget_warning_pct, 80) / 100
+        THEN 'warning'
+    ELSE 'within_budget' END"""
+TASK_BUDGET_STATUS = """CASE
+    WHEN (cost_cap IS NOT NULL AND actual_cost > cost_cap) OR (plan_cost IS NOT NULL AND actual_cost > plan_cost)
+        THEN 'exceeded'
+    WHEN actual_cost > 0 AND coalesce(plan_cost, cost_cap) IS NOT NULL
+     AND actual_cost >= coalesce(plan_cost, cost_cap) * 80 / 100 THEN 'warning'
+    ELSE 'within_budget' END"""
+
+
+class Budgeted(SQLModel):
+    """Maintained totals and budget limits of a ticket, sprint or project (§7.4, §7.6)."""
+
+    cost_unknown_count: int = counter()
+    budget_soft_limit: Decimal | None = money()
+    budget_hard_limit: Decimal | None = money()
+    budget_warning_pct: Decimal | None = money()
 
 
 def jsonb(*, nullable: bool = True) -> Any:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, DateTime, Index, Text
 from sqlmodel import Field
 
 from odm.domain.models._columns import (
+    SCOPE_BUDGET_STATUS,
+    Budgeted,
     Metadata,
     generated_status_state,
+    generated_text,
+    money,
     now_column,
     search_column,
     string,
@@ -20,11 +25,12 @@ from odm.domain.models._columns import (
 __all__ = ["Project", "ProjectAgentBinding", "Sprint"]
 
 
-class Project(Metadata, table=True):
+class Project(Metadata, Budgeted, table=True):
     __tablename__ = "projects"
     __table_args__ = (
         Index("projects_parent", "parent_project_id"),
         Index("projects_search", "search", postgresql_using="gin"),
+        Index("projects_budget", "id", postgresql_where="budget_status <> 'within_budget'"),
     )
 
     id: str = string(nullable=False, primary_key=True)
@@ -39,6 +45,10 @@ class Project(Metadata, table=True):
     state: str = string(nullable=False)
     status_state: str | None = generated_status_state()
     search: str | None = search_column("to_tsvector('english'::regconfig, name || ' ' || description)")
+    plan_cost: Decimal | None = money()
+    actual_cost: Decimal = money(nullable=False)
+    actual_duration_minutes: Decimal = money(nullable=False)
+    budget_status: str | None = generated_text(SCOPE_BUDGET_STATUS)
 
 
 class ProjectAgentBinding(Metadata, table=True):
@@ -59,9 +69,10 @@ class ProjectAgentBinding(Metadata, table=True):
     left_at: datetime | None = timestamp()
 
 
-class Sprint(Metadata, table=True):
+class Sprint(Metadata, Budgeted, table=True):
     __tablename__ = "sprints"
-    __table_args__ = (Index("sprints_project", "project_id"), CheckConstraint("end_date >= start_date"))
+    __table_args__ = (Index("sprints_project", "project_id"), CheckConstraint("end_date >= start_date"),
+                      Index("sprints_budget", "id", postgresql_where="budget_status <> 'within_budget'"))
 
     id: str = string(nullable=False, primary_key=True)
     project_id: str = Field(sa_type=Text, foreign_key="projects.id", nullable=False)
@@ -71,3 +82,7 @@ class Sprint(Metadata, table=True):
     status: str = string(nullable=False)
     state: str = string(nullable=False)
     status_state: str | None = generated_status_state()
+    plan_cost: Decimal | None = money()
+    actual_cost: Decimal = money(nullable=False)
+    actual_duration_minutes: Decimal = money(nullable=False)
+    budget_status: str | None = generated_text(SCOPE_BUDGET_STATUS)

@@ -10,8 +10,11 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Computed, Index, Sma
 from sqlmodel import Field, SQLModel
 
 from odm.domain.models._columns import (
+    TASK_BUDGET_STATUS,
     Metadata,
+    counter,
     generated_status_state,
+    generated_text,
     jsonb,
     money,
     now_column,
@@ -43,6 +46,7 @@ class Task(Metadata, table=True):
               postgresql_where="claimed_by IS NOT NULL AND status_state = 'execute.active'"),
         Index("tasks_claimable", "priority_order", "ticket_seq", "sequence", postgresql_where=CLAIMABLE_PREDICATE),
         Index("tasks_search", "search", postgresql_using="gin"),
+        Index("tasks_budget", "id", postgresql_where="budget_status <> 'within_budget'"),
     )
 
     id: str = string(nullable=False, primary_key=True)
@@ -92,6 +96,9 @@ class Task(Metadata, table=True):
     search: str | None = search_column(
         "to_tsvector('english'::regconfig, title || ' ' || objective || ' ' || coalesce(description, ''))"
     )
+    cost_unknown_count: int = counter()
+    activity_count: int = counter()
+    budget_status: str | None = generated_text(TASK_BUDGET_STATUS)
 
 
 class TaskDependency(SQLModel, table=True):

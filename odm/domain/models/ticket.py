@@ -11,8 +11,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from odm.domain.models._columns import (
+    SCOPE_BUDGET_STATUS,
+    Budgeted,
     Metadata,
     generated_status_state,
+    generated_text,
     money,
     now_column,
     search_column,
@@ -23,13 +26,14 @@ from odm.domain.models._columns import (
 __all__ = ["Counter", "IdempotencyKey", "Ticket", "TicketEvolution"]
 
 
-class Ticket(Metadata, table=True):
+class Ticket(Metadata, Budgeted, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("tickets_project", "project_id", "status_state"),
         Index("tickets_sprint", "sprint_id"),
         Index("tickets_parent", "parent_ticket_id"),
         Index("tickets_search", "search", postgresql_using="gin"),
+        Index("tickets_budget", "id", postgresql_where="budget_status <> 'within_budget'"),
     )
 
     id: str = string(nullable=False, primary_key=True)
@@ -53,6 +57,7 @@ class Ticket(Metadata, table=True):
     task_counter: int = 0
     child_counter: int = 0
     historical: bool = False
+    budget_status: str | None = generated_text(SCOPE_BUDGET_STATUS)
     search: str | None = search_column("to_tsvector('english'::regconfig, title || ' ' || description)")
 
 

@@ -3,7 +3,7 @@
 first), at most one open escalation per task; tasks carry the constraints human decisions attached to them.
 
 Revision ID: b001
-Revises: a001
+Revises: 0003
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "b001"
-down_revision = "a001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
