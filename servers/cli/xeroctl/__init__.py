@@ -21,6 +21,8 @@ COMMANDS = {
     "db": ("servers.cli.xeroctl.db", "db", "Databases: status, upgrade, stop the embedded cluster, snapshot."),
     "agents": ("servers.cli.xeroctl.agents", "agents", "Enrolled execution agents: join keys, listing, recovery."),
     "keys": ("servers.cli.xeroctl.keys", "keys", "Scoped API keys for HTTP: create, list, revoke, rotate."),
+    "report": ("servers.cli.xeroctl.report", "report_command",
+               "The ODM execution report (markdown, json or html) for a timeframe."),
 }
 
 
