@@ -96,5 +96,5 @@ class ReportOut(View):
     """What execution_report answers: the report (json), or its text (markdown, html)."""
 
     format: str
-    report: dict[str, Any] | None = None
-    text: str | None = None
+    report: dict[str, Any] = {}  # json
+    text: str = ""  # markdown, html

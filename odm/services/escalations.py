@@ -193,11 +193,9 @@ async def _closed_reason(w: Work, esc: asyncpg.Record) -> str:
 
 
 async def _out(w: Work, row: asyncpg.Record, effects: list[str], decision_id: str | None = None) -> EscalationResult:
-    task = await w.tasks.get(row["task_id"]) if row["task_id"] else None
     if decision_id:
         effects = [f"human decision {decision_id} recorded", *effects]
-    return EscalationResult.model_validate(dict(row) | {
-        "effects": effects, "task_status_state": task["status_state"] if task else "none"})
+    return EscalationResult.model_validate(dict(row) | {"effects": effects})
 
 
 @transactional

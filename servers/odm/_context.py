@@ -7,7 +7,7 @@ import inspect
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from odm.domain.types import Ref
 from odm.services import OdmServices
@@ -15,7 +15,8 @@ from servers.app import runtime_of
 
 __all__ = ["Refs", "given", "services", "with_keyword_argument"]
 
-Refs = Annotated[list[Ref], Field(max_length=100)]
+PLAIN_LIST = WithJsonSchema({"type": "array", "items": {"type": "string"}})  # bounded, advertised plainly
+Refs = Annotated[list[Ref], Field(max_length=100), PLAIN_LIST]
 
 
 def services(ctx: Context) -> OdmServices:

@@ -49,8 +49,8 @@ async def record_activity(ctx: Context, task_id: Ref, agent_runtime_id: AgentId,
                           completion_tokens: Tokens | None = None, cached_tokens: Tokens | None = None,
                           actual_cost: Cost | None = None, model: Ref | None = None,
                           claim_token: int | None = None) -> ActivityRecorded:
-    """Record a step of work on your task: tokens, cost (omit if unknown: never 0), time. If it crosses the
-    cost_cap the task pauses (note). Errors: [not_found], [invalid_argument], [conflict]."""
+    """Record a step of work: tokens, cost (omit if unknown), time; over cost_cap pauses the task.
+    Errors: [not_found], [invalid_argument]."""
     return await activities.record_activity(services(ctx), ActivityRecord(**given(
         task_id=task_id, agent_runtime_id=agent_runtime_id, activity_type=activity_type, result_status=result_status,
         started_at=started_at, duration_ms=duration_ms, prompt_tokens=prompt_tokens,

@@ -25,8 +25,8 @@ tools = ToolGroup()
 async def _execution_report(ctx: Context, timeframe: Timeframe = "daily", to: datetime | None = None,
                             format: Format = "json", agent_id: AgentId | None = None, ticket_id: Ref | None = None,
                             **window: Any) -> ReportOut:
-    """What happened and what waits: work done, decisions, overrides, escalations, open items, cost/time by
-    agent/task/ticket. custom needs from+to. Errors: [invalid_argument]."""
+    """Work done, decisions, overrides, escalations, open items, cost/time (custom: from, to).
+    Errors: [invalid_argument]."""
     return await report.execution_report(services(ctx), ReportQuery(**given(
         timeframe=timeframe, from_=window.get("from"), to=to, format=format, agent_id=agent_id, ticket_id=ticket_id)))
 

@@ -38,7 +38,8 @@ async def test_escalate_puts_a_working_task_in_discussion_and_approval_waits_for
         listed = await _read(client, "odm://escalations?status=open")
         one = await _read(client, f"odm://escalations/{esc['id']}")
         lifecycle = await _read(client, "odm://lifecycles/escalation")
-    assert (esc["status_state"], esc["task_status_state"]) == ("discussion.waiting", "discussion.waiting")
+    assert esc["status_state"] == "discussion.waiting"
+    assert esc["effects"] == [f"task {task} moved from execute.active to discussion.waiting"]
     assert one["allowed_decisions"] == ["answer", "redirect", "constrain", "reject", "postpone"]
     assert detail["status_state"] == "discussion.waiting" and detail["claimed_by"] == "101"
     assert [i["id"] for i in listed["items"]] == [esc["id"]] and one["options"] == ["pg", "sqlite"]
@@ -55,7 +56,7 @@ async def test_approve_resumes_the_holder_and_a_second_decision_is_a_conflict(od
         again = await fails(client, "decide", escalation_id=esc["id"], decision_type="reject", created_by="founder")
         detail = await _read(client, f"odm://tasks/{task}")
         after = await _read(client, f"odm://escalations/{esc['id']}")
-    assert esc["status_state"] == "approval.waiting" and esc["task_status_state"] == "approval.waiting"
+    assert esc["status_state"] == "approval.waiting" and esc["effects"][0].endswith("to approval.waiting")
     assert decided["status_state"] == "complete.completed" and after["resolved_at"] is not None
     assert decided["effects"][0] == "human decision dec-1 recorded"
     assert after["decisions"][0]["task_resumed_to"] == "execute.active" and detail["status_state"] == "execute.active"
