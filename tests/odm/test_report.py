@@ -149,3 +149,28 @@ async def test_xeroctl_report_prints_the_html_page_and_refuses_a_bad_range(odm_s
     html = page.stdout.decode()
     assert html.startswith("<!DOCTYPE html>") and ids["esc"] in html and "Cost and time by ticket" in html
     assert bad.returncode != 0 and b"[invalid_argument] from is required for timeframe custom" in bad.stderr
+
+
+async def test_morning_brief_prompt_carries_the_daily_report_and_the_open_escalations(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings, toolsets="planning") as client:
+        ids = await _scenario(client)
+        task = await call(client, "create_task", ticket_id=ids["ticket"], title="Ship it", objective="o")
+        await call(client, "next_task", agent_id="103")
+        waiting = await call(client, "escalate", task_id=task["id"], summary="Ship on Friday?", urgency="high",
+                             trigger_type="requires_approval")
+        prompt = await client.get_prompt("morning_brief", {})
+    text = prompt.messages[0].content.text
+    assert f"{waiting['id']} on task {task['id']} [high, requires_approval]" in text and "Ship on Friday?" in text
+    assert f"{ids['done']} (ticket {ids['ticket']}, 101)" in text and "cost 1.75 USD (incomplete" in text
+    assert f"{task['id']} [approval.waiting] Ship it" in text and "operator" in text  # the primary user
+
+
+async def test_escalate_to_human_prompt_shows_the_task_and_how_to_ask(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings, toolsets="planning") as client:
+        ids = await _scenario(client)
+        prompt = await client.get_prompt("escalate_to_human", {"task_id": ids["asked"], "reason": "two providers"})
+        missing = await client.get_prompt("escalate_to_human", {"task_id": "1999.01"})
+    text = prompt.messages[0].content.text
+    assert f"Task {ids['asked']}: Pick a provider (execute.active" in text and "two providers" in text
+    assert "recommended_option" in text and "`escalate`" in text and "answer (esc-1)" not in text
+    assert "could not be read: [not_found] no task 1999.01" in missing.messages[0].content.text
