@@ -237,7 +237,7 @@ async def complete_activity(w: Work, cmd: ActivityComplete) -> ActivityOut:
     row = need(await w.activities.find(cmd.activity_id, start, end, lock=True), "activity", cmd.activity_id)
     if row["ended_at"] is not None:
         raise Conflict(f"activity {cmd.activity_id} was completed at {row['ended_at'].isoformat()}; activities are "
-                       "append-only (add an evaluation with evaluate_activity instead)")
+                       "append-only (add an evaluation with evaluate_activity, --toolsets accounting, instead)")
     ended = cmd.ended_at or await w.now()
     if ended < row["started_at"]:
         raise InvalidArgument(f"ended_at: {ended.isoformat()} is before the activity started ({row['started_at'].isoformat()})")
