@@ -142,19 +142,21 @@ async def _single(client: Client, services: OdmServices, raw: asyncpg.Connection
     insert = await raw.prepare(
         f"INSERT INTO activities ({', '.join(ACTIVITY_COLUMNS)}) VALUES "
         f"({', '.join(f'${i}' for i in range(1, len(ACTIVITY_COLUMNS) + 1))})")
-    samples: dict[str, list[float]] = {"raw": [], "service": [], "mcp": []}
+    samples: dict[str, list[float]] = {"raw": [], "service": [], "mcp": [], "health": []}
     item = _item(task)
     for i in range(WARM_UP + calls):
         now = datetime.now(UTC)
         for name, work in (("raw", lambda i=i, now=now: insert.fetch(*_raw_row(f"one-{i}", task, i, now))),
                            ("service", lambda: activities.record_activity(services, ActivityRecord(**item))),
-                           ("mcp", lambda: _call(client, "record_activity", **item))):
+                           ("mcp", lambda: _call(client, "record_activity", **item)),
+                           ("health", lambda: _call(client, "health"))):
             started = time.perf_counter()
             await work()
             if i >= WARM_UP:
                 samples[name].append(time.perf_counter() - started)
     return (summarize("service record_activity in-process", samples["service"], samples["raw"], p50_goal="<= 4x")
             + summarize("MCP/HTTP record_activity", samples["mcp"], samples["raw"], p50_goal="<= 4x")
+            + summarize("MCP/HTTP health (the transport alone)", samples["health"], samples["raw"])
             + summarize("raw asyncpg INSERT into activities", samples["raw"]))
 
 

@@ -200,12 +200,10 @@ class ActivityOut(View):
     note: str = ""
 
 
-class ActivityRecorded(View):
-    """What record_activity answers: the activity's id and its task's totals (odm://tasks/{id} has the rest)."""
-
+class ActivityRecorded(View):  # record_activity's answer (no docstring: it would be in every agent's tools/list)
     id: str
     sequence: int
-    task_actual_cost: Decimal
+    task_actual_cost: Annotated[Decimal, WithJsonSchema({"type": "string"})]
     cost_incomplete: bool
     budget_status: str
     paused_for_budget: bool

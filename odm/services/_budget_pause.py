@@ -28,7 +28,7 @@ async def pause_for_budget(w: Work, task_id: str, activity_id: str,
                                   limit_amount=limit, actual_cost=actual, activity_id=activity_id,
                                   prior_state=task["status_state"])
     summary = (f"Budget: activity {activity_id} took {what} over its limit; task {task_id} is paused. Approve to "
-               "let it continue (raise the cap with set_budget, --toolsets accounting, first if it should), or reject to stop it.")
+               "let it continue (raise the cap first with set_budget, --toolsets accounting, if it should), or reject to stop it.")
     try:
         escalation, _ = await escalations.open_budget_escalation(w, task_id, summary, activity_id=activity_id)
     except InvalidTransition:  # e.g. the task waits at its discussion gate: the hold alone pauses it

@@ -93,7 +93,11 @@ async def record_activity(services: OdmServices, cmd: ActivityRecord) -> Activit
     """
     if cmd.started_at is not None:
         await _known_month(services, cmd.started_at)
-    return await _record_one(services, cmd)
+    try:
+        return await _record_one(services, cmd)
+    except asyncpg.CheckViolationError as exc:
+        await _refile(services, exc, [cmd])
+        return await _record_one(services, cmd)
 
 
 async def _known_month(services: OdmServices, at: datetime) -> None:
@@ -127,7 +131,22 @@ async def record_activities(services: OdmServices, items: list[ActivityRecord]) 
         raise InvalidArgument(f"items: give 1 to {BATCH_MAX} activities, not {len(items)}")
     for first in sorted({month_of(i.started_at)[0] for i in items if i.started_at is not None}):
         await _known_month(services, first)
-    return await _record_batch(services, items)
+    try:
+        return await _record_batch(services, items)
+    except asyncpg.CheckViolationError as exc:
+        await _refile(services, exc, items)
+        return await _record_batch(services, items)
+
+
+async def _refile(services: OdmServices, exc: asyncpg.CheckViolationError, items: list[ActivityRecord]) -> None:
+    """A month partition went missing (dropped or detached since it was made or seen): make this and next
+    month's and those of the items again, so the one retry files them (anything else is raised as it was)."""
+    if _NO_PARTITION not in str(exc):
+        raise exc
+    services.known_partitions.clear()
+    await ensure_partitions(services)
+    for first in sorted({month_of(i.started_at)[0] for i in items if i.started_at is not None}):
+        await _known_month(services, first)
 
 
 def _check_items(items: list[ActivityRecord], tasks: dict[str, asyncpg.Record]) -> None:
@@ -237,7 +256,7 @@ async def complete_activity(w: Work, cmd: ActivityComplete) -> ActivityOut:
     row = need(await w.activities.find(cmd.activity_id, start, end, lock=True), "activity", cmd.activity_id)
     if row["ended_at"] is not None:
         raise Conflict(f"activity {cmd.activity_id} was completed at {row['ended_at'].isoformat()}; activities are "
-                       "append-only (add an evaluation with evaluate_activity, --toolsets accounting, instead)")
+                       "append-only (add an evaluation with evaluate_activity, --toolsets accounting)")
     ended = cmd.ended_at or await w.now()
     if ended < row["started_at"]:
         raise InvalidArgument(f"ended_at: {ended.isoformat()} is before the activity started ({row['started_at'].isoformat()})")

@@ -3,7 +3,9 @@
 Each action runs in one transaction and writes one append-only evolution record naming the
 tickets it produced or touched and the tasks it moved, paused, cancelled or restored. Planned
 cost and duration move with the work: after a split, the source and its parts add up to what
-the source had; after a merge the target holds both plans. Tasks keep their ids and edges.
+the source had; after a merge the target holds both plans. Actual cost and duration stay where they were
+spent: a ticket keeps what its tasks spent while they were its own (the roll-up is added at recording time),
+and what a moved task spends afterwards rolls into its new ticket. Tasks keep their ids and edges.
 """
 
 from __future__ import annotations

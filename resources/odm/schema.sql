@@ -1081,8 +1081,6 @@ CREATE TRIGGER ticket_evolutions_append_only BEFORE DELETE OR UPDATE ON public.t
 CREATE TRIGGER time_ledger_append_only BEFORE DELETE OR UPDATE ON public.time_ledger FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 ALTER TABLE public.activities
     ADD CONSTRAINT activities_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id);
-ALTER TABLE ONLY public.activity_evaluations
-    ADD CONSTRAINT activity_evaluations_activity_id_activity_created_at_fkey FOREIGN KEY (activity_id, activity_created_at) REFERENCES public.activities(id, created_at);
 ALTER TABLE ONLY public.budget_holds
     ADD CONSTRAINT budget_holds_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id);
 ALTER TABLE ONLY public.discussion_threads

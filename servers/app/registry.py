@@ -104,7 +104,7 @@ class ToolGroup:
         def register(fn: _F) -> _F:
             if not (fn.__doc__ or "").strip():
                 raise ValueError(f"tool {fn.__name__} needs a docstring written for the model")
-            annotations = ToolAnnotations(  # no title here: the tool's own title says it (tools/list is paid per byte)
+            annotations = ToolAnnotations(  # no annotations.title: the tool's own title says it (bytes every agent pays)
                 read_only_hint=read_only,
                 destructive_hint=False if read_only else destructive,
                 idempotent_hint=idempotent,

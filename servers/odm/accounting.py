@@ -44,18 +44,15 @@ ACCOUNTING = "accounting"
 
 @tools.tool(title="Record activity", read_only=False, destructive=False, idempotent=False, open_world=False)
 async def record_activity(ctx: Context, task_id: Ref, agent_runtime_id: AgentId, activity_type: ActivityType = "prompt",
-                          result_status: ResultStatus = "success", started_at: datetime | None = None,
                           duration_ms: Millis | None = None, prompt_tokens: Tokens | None = None,
                           completion_tokens: Tokens | None = None, cached_tokens: Tokens | None = None,
-                          actual_cost: Cost | None = None, model: Ref | None = None,
-                          claim_token: int | None = None) -> ActivityRecorded:
-    """Record a step of work: tokens, cost (omit if unknown), time; over cost_cap pauses the task.
-    Errors: [not_found], [invalid_argument]."""
+                          actual_cost: Cost | None = None, claim_token: int | None = None) -> ActivityRecorded:
+    """Record work on your task: tokens, time, cost (omit if unknown, never 0). Crossing its cost_cap pauses
+    it (see note). Errors: [not_found], [invalid_argument], [conflict]."""
     return await activities.record_activity(services(ctx), ActivityRecord(**given(
-        task_id=task_id, agent_runtime_id=agent_runtime_id, activity_type=activity_type, result_status=result_status,
-        started_at=started_at, duration_ms=duration_ms, prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens, cached_tokens=cached_tokens, actual_cost=actual_cost, model=model,
-        claim_token=claim_token)))
+        task_id=task_id, agent_runtime_id=agent_runtime_id, activity_type=activity_type, duration_ms=duration_ms,
+        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, cached_tokens=cached_tokens,
+        actual_cost=actual_cost, claim_token=claim_token)))
 
 
 class ActivityItem(ActivityRecord):

@@ -62,7 +62,7 @@ async def test_stdio_tools_list_passes_strict_and_health_answers(inspector, serv
                            *stdio_target(suite_settings, spec, "--toolsets", "all"))
     assert "health" in {tool["name"] for tool in listed["result"]["tools"]}
     default = await inspect(inspector, *era_flag, "--method", "tools/list", *stdio_target(suite_settings, spec))
-    size = len(json.dumps(default["result"]["tools"]).encode())
+    size = len(json.dumps(default["result"]["tools"], separators=(",", ":")).encode())  # as on the wire
     assert size <= MAX_DEFAULT_TOOLS_LIST, f"{spec.program} default tools/list is {size} bytes"
     called = await inspect(inspector, *era_flag, "--method", "tools/call", "--tool-name", "health",
                            *stdio_target(suite_settings, spec))

@@ -131,3 +131,18 @@ async def test_the_budget_pause_opens_a_budget_escalation_whose_approval_resumes
     assert any(" to execute." in e for e in decided["effects"]) and again.startswith("[conflict]")
     assert any("budget hold" in e for e in decided["effects"])
     assert resumed["task"]["id"] == w["task"] and not more["paused_for_budget"]
+
+
+async def test_a_merge_moves_the_plan_to_the_target_and_the_source_keeps_what_it_spent(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings, toolsets=ALL) as client:
+        w = await _claimed(client)
+        target = await call(client, "create_ticket", project_id=w["project"], title="target", plan_cost=1)
+        await call(client, "record_activity", task_id=w["task"], agent_runtime_id="a", actual_cost=2.5)
+        await call(client, "evolve_ticket", ticket_id=w["ticket"], action="merge", reason="same work",
+                   target_ticket_id=target["id"])
+        source = json.loads((await client.read_resource(f"odm://tickets/{w['ticket']}")).contents[0].text)
+        merged = json.loads((await client.read_resource(f"odm://tickets/{target['id']}")).contents[0].text)
+        project = await call(client, "get_project", id=w["project"])
+    assert (source["status_state"], source["plan_cost"], merged["plan_cost"]) == ("complete.cancelled", 0.0, 11.0)
+    assert (Decimal(source["actual_cost"]), Decimal(merged["actual_cost"])) == (Decimal("2.5"), Decimal(0))
+    assert Decimal(project["actual_cost"]) == Decimal("2.5")

@@ -17,8 +17,8 @@ async def test_the_default_toolset_is_the_designs_twelve_tools_within_16_kb(odm_
     async with connect_client(odm.SPEC, odm_settings) as client:
         tools = (await client.list_tools()).tools
     assert {t.name for t in tools} == DEFAULT | {"health"}
-    payload = json.dumps([t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools])
-    # 16 KB is the hard limit (DESIGN); the twelve fit with ~0 bytes to spare: a new default tool must make room.
+    # the bytes on the wire (the SDK writes compact JSON); 16 KB is the hard limit (DESIGN): a new default tool must make room
+    payload = json.dumps([t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools], separators=(",", ":"))
     assert len(payload.encode()) <= 16 * 1024, len(payload.encode())
     for tool in tools:
         assert not _auto_titles(tool.input_schema) and not _auto_titles(tool.output_schema), tool.name

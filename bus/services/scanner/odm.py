@@ -1,8 +1,8 @@
 """Condition sources read from the ODM API: stale tasks, pending approvals, escalations, budgets.
 
-Tasks and approvals come from ``odm://feeds/tasks``, escalations from ``odm://feeds/escalations``
-(``status=pending``: still waiting for a human). Budgets come from ``odm://feeds/budgets``: an ODM that does
-not offer a feed makes its source report itself unsupported (and so dismiss nothing).
+Tasks and approvals come from ``odm://feeds/tasks``, escalations from ``odm://feeds/escalations`` and budgets
+from ``odm://feeds/budgets``. An ODM that does not offer a feed makes its source report itself unsupported
+(and so dismiss nothing).
 """
 
 from __future__ import annotations

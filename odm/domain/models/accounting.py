@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, ForeignKeyConstraint, Identity, Index, Numeric, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Identity, Index, Numeric, Text
 from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION
 from sqlmodel import Field, SQLModel
 
@@ -15,8 +15,6 @@ from odm.domain.models._columns import money, now_column, string, text_array, ti
 
 __all__ = ["Activity", "ActivityEvaluation", "BudgetHold", "CostLedgerEntry", "TimeLedgerEntry"]
 
-_ACTIVITY = ("activity_id", "activity_created_at")
-_ACTIVITY_KEY = ("activities.id", "activities.created_at")
 
 
 def _count() -> Any:
@@ -74,7 +72,7 @@ class Activity(SQLModel, table=True):
 
 class ActivityEvaluation(SQLModel, table=True):
     __tablename__ = "activity_evaluations"
-    __table_args__ = (ForeignKeyConstraint(_ACTIVITY, _ACTIVITY_KEY), Index("activity_evaluations_activity", "activity_id"))
+    __table_args__ = (Index("activity_evaluations_activity", "activity_id"),)
 
     id: str = string(nullable=False, primary_key=True)
     activity_id: str = string(nullable=False)

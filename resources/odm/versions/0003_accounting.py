@@ -8,10 +8,11 @@ at start and periodically. Activities allow exactly one controlled update: the c
 (``ended_at`` was NULL), which may set only ``ended_at``, ``duration_ms``, ``result_status``, ``output_ref``,
 ``artifact_refs``, ``error_code``, ``error_message``, ``retryable`` and ``updated_at``.
 
-The ledgers name their activity by (activity_id, activity_created_at) without a foreign key: a key into the
-partitioned table costs a lookup per ledger row (two thirds of a batch's time, measured), and the pair is
-written by the same statement or transaction as the activity, which is never deleted (append-only).
-Evaluations, few and written later, keep theirs.
+Ledgers and evaluations name their activity by (activity_id, activity_created_at) without a foreign key: a
+key into the partitioned table costs a lookup per ledger row (two thirds of a batch's time, measured) and
+would pin every partition (none could be detached for archival, §4.6.4); ledger rows are written by the
+activity's own statement or transaction, evaluations after the service found the activity, and activities
+are never deleted (append-only).
 
 Revision ID: 0003
 Revises: a001
@@ -143,8 +144,7 @@ CREATE TABLE activity_evaluations (
     findings text[] NOT NULL DEFAULT '{{}}', corrections text[] NOT NULL DEFAULT '{{}}',
     recommended_next_action text, quality_notes text, failure_reason text,
     retry_recommended boolean, human_correction_required boolean,
-    evaluated_at timestamptz NOT NULL DEFAULT now(), created_at timestamptz NOT NULL DEFAULT now(),
-    FOREIGN KEY (activity_id, activity_created_at) REFERENCES activities (id, created_at)
+    evaluated_at timestamptz NOT NULL DEFAULT now(), created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX activity_evaluations_activity ON activity_evaluations (activity_id);
 

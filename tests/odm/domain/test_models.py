@@ -26,8 +26,6 @@ def _domain_only(obj, name, type_, reflected, compare_to):
     monthly partitions of activities are made at run time (odm_activity_partition)."""
     table = obj if type_ == "table" else getattr(obj, "table", None)
     name = getattr(table, "name", name)
-    if type_ == "foreign_key_constraint":  # PostgreSQL repeats a foreign key to activities for each partition
-        name = obj.referred_table.name
     return name != "audit_log" and not re.fullmatch(r"activities_\d{4}_\d{2}", name or "")
 
 

@@ -36,7 +36,8 @@ async def test_health_reports_version_database_revision_and_time(server, suite_s
 async def test_default_tool_list_fits_in_16_kilobytes_with_honest_annotations(server, suite_settings):
     async with connect_client(SPECS[server], suite_settings) as client:
         tools = (await client.list_tools()).tools
-    payload = json.dumps([t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools])
+    # the bytes on the wire: the SDK writes compact JSON
+    payload = json.dumps([t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools], separators=(",", ":"))
     assert len(payload.encode()) <= 16 * 1024
     health = next(t for t in tools if t.name == "health")
     assert health.annotations.read_only_hint is True
