@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import anyio
 import asyncpg
 import pytest
+from mcp.shared.exceptions import MCPError
 
 from servers import odm
 from tests.conftest import connect_client
@@ -221,3 +222,24 @@ async def test_bad_input_is_refused_naming_the_field_and_writes_nothing(odm_sett
     assert errors["postpone in the past"].startswith("[invalid_argument] due_at")
     assert errors["unknown escalation"].startswith("[not_found] no escalation esc-99")
     assert before == after
+
+
+async def test_the_escalation_list_filters_by_status_and_the_feed_pages_with_its_cursor(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings) as client:
+        project = await call(client, "create_project", name="P")
+        ticket = await call(client, "create_ticket", project_id=project["id"], title="T")
+        for n in range(3):
+            await call(client, "create_task", ticket_id=ticket["id"], title=f"t{n}", objective="o")
+            await call(client, "next_task", agent_id=f"10{n}")
+        opened = [await call(client, "escalate", task_id=f"{ticket['id']}.0{n + 1}", summary=f"q{n}") for n in range(3)]
+        await call(client, "decide", escalation_id=opened[0]["id"], decision_type="answer", created_by="founder")
+        open_now = await _read(client, "odm://escalations?status=open")
+        closed = await _read(client, "odm://escalations?status=closed")
+        waiting = await _read(client, "odm://escalations?status=discussion.waiting")
+        first = await _read(client, "odm://feeds/escalations?limit=2")
+        rest = await _read(client, f"odm://feeds/escalations?limit=2&cursor={first['next_cursor']}")
+        with pytest.raises(MCPError, match=r"\[invalid_argument\] status 'maybe' is not open, pending, closed"):
+            await client.read_resource("odm://escalations?status=maybe")
+    assert [e["id"] for e in open_now["items"]] == [e["id"] for e in waiting["items"]] == [o["id"] for o in opened[1:]]
+    assert [e["id"] for e in closed["items"]] == [opened[0]["id"]]
+    assert [e["id"] for e in first["items"] + rest["items"]] == [o["id"] for o in opened] and rest["next_cursor"] is None
