@@ -243,3 +243,19 @@ async def test_the_escalation_list_filters_by_status_and_the_feed_pages_with_its
     assert [e["id"] for e in open_now["items"]] == [e["id"] for e in waiting["items"]] == [o["id"] for o in opened[1:]]
     assert [e["id"] for e in closed["items"]] == [opened[0]["id"]]
     assert [e["id"] for e in first["items"] + rest["items"]] == [o["id"] for o in opened] and rest["next_cursor"] is None
+
+
+async def test_an_escalation_whose_task_was_forced_off_its_gate_is_withdrawn_by_the_sweeper(odm_settings, monkeypatch):
+    monkeypatch.setenv("XIOPRO_CLAIM_SWEEP_INTERVAL_S", "0.05")
+    async with connect_client(odm.SPEC, odm_settings) as client:
+        task = await _claimed_task(client)
+        esc = await call(client, "escalate", task_id=task, summary="x")
+        await call(client, "transition", kind="task", id=task, status="complete", state="cancelled", override=True,
+                   reason="the founder dropped it")
+
+        async def withdrawn() -> bool:
+            return (await _read(client, f"odm://escalations/{esc['id']}"))["status_state"] == "complete.cancelled"
+
+        await wait_for(withdrawn, what="the sweeper to withdraw the escalation", within=10)
+        pending = await _read(client, "odm://feeds/escalations?status=pending")
+    assert pending["items"] == []
