@@ -12,7 +12,10 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from servers import odm
+from servers.runtime.database import Target, prepare_database
 from tests.conftest import connect_client
+from tests.servers.app.test_http_auth import client_with, new_key
+from tests.support.http import serve_http
 from tests.support.odm import call, data_fingerprint, fails
 from tests.support.wait import wait_for
 
@@ -259,3 +262,22 @@ async def test_an_escalation_whose_task_was_forced_off_its_gate_is_withdrawn_by_
         await wait_for(withdrawn, what="the sweeper to withdraw the escalation", within=10)
         pending = await _read(client, "odm://feeds/escalations?status=pending")
     assert pending["items"] == []
+
+
+async def test_an_agents_execution_key_may_escalate_but_only_a_management_key_may_decide(suite_settings):
+    keyed = suite_settings.model_copy(update={"http_auth": "keys"})
+    await prepare_database(Target("bus", keyed.bus_dsn, embedded=False))  # where odm-mcp reads the keys
+    async with serve_http(odm.SPEC, keyed) as url:
+        agent_key = await new_key(keyed.bus_dsn, "agent", "execution")
+        human_key = await new_key(keyed.bus_dsn, "founder", "management")
+        async with client_with(url, agent_key) as agent:
+            agent_tools = {t.name for t in (await agent.list_tools()).tools}
+            task = await _claimed_task(agent)
+            esc = await call(agent, "escalate", task_id=task, summary="May I?", trigger_type="requires_approval")
+            refused = await agent.call_tool("decide", {"escalation_id": esc["id"], "decision_type": "approve",
+                                                       "created_by": "agent"})
+        async with client_with(url, human_key) as human:
+            decided = await call(human, "decide", escalation_id=esc["id"], decision_type="approve", created_by="founder")
+    assert "escalate" in agent_tools and "decide" not in agent_tools
+    assert refused.is_error and refused.content[0].text.startswith("[forbidden] decide needs an API key with scope management")
+    assert decided["status_state"] == "complete.completed"
