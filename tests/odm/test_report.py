@@ -7,9 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import anyio
+import asyncpg
 import pytest
 
 from odm.domain.report import SECTIONS, TIMEFRAMES
+from odm.store.report import ReportStore
 from servers import odm
 from tests.conftest import connect_client, script_env
 from tests.support.odm import call, data_fingerprint, fails
@@ -174,3 +176,30 @@ async def test_escalate_to_human_prompt_shows_the_task_and_how_to_ask(odm_settin
     assert f"Task {ids['asked']}: Pick a provider (execute.active" in text and "two providers" in text
     assert "recommended_option" in text and "`escalate`" in text and "answer (esc-1)" not in text
     assert "could not be read: [not_found] no task 1999.01" in missing.messages[0].content.text
+
+
+class _Explain:
+    """A connection whose fetch answers the plan of the statement instead of its rows."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    async def fetch(self, sql: str, *args):
+        return await self.conn.fetch("EXPLAIN " + sql, *args)
+
+
+async def test_the_reports_activity_read_scans_only_the_partitions_of_its_window(odm_settings):
+    conn = await asyncpg.connect(odm_settings.odm_dsn)
+    try:
+        await conn.execute("SELECT odm_activity_partition(now() - interval '90 days')")
+        partitions = {r["c"] for r in await conn.fetch(
+            "SELECT c.relname AS c FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'activities'::regclass")}
+        now = datetime.now(UTC)
+        plan = "\n".join(r[0] for r in await ReportStore(_Explain(conn)).activity_totals(
+            now - timedelta(hours=24), now, None, None))
+    finally:
+        await conn.close()
+    scanned = {p for p in partitions if p in plan}
+    assert len(partitions) >= 3 and scanned and len(scanned) <= 2, plan
+    assert f"activities_{(now - timedelta(days=90)):%Y_%m}" not in scanned
