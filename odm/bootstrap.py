@@ -47,7 +47,7 @@ async def _sweep_forever(services: OdmServices) -> None:
         if released:
             log.info("expired claims returned to ready: %s", ", ".join(released))
         if expired:
-            esc_log.info("escalations past their due time expired: %s", ", ".join(expired))
+            esc_log.info("escalations expired or withdrawn: %s", ", ".join(expired))
 
 
 async def _check_partitions_forever(services: OdmServices) -> None:

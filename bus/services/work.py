@@ -1,4 +1,5 @@
-"""my_work: what an agent connected only to the Bus has on its plate (ODM claims, unread messages, leases)."""
+"""my_work: what an agent connected only to the Bus has on its plate (ODM claims and the escalations waiting on
+a human about its work, unread messages, leases)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bus.errors import NotFound, Unavailable
 from bus.services._work import BusServices, Work, read_only
 from bus.store.messages import InboxPage
 
-__all__ = ["ClaimedTask", "MyWork", "UnreadMessage", "my_work"]
+__all__ = ["ClaimedTask", "MyWork", "PendingEscalation", "UnreadMessage", "my_work"]
 
 _SHOWN_MESSAGES = 10
 
@@ -24,6 +25,14 @@ class ClaimedTask(BaseModel):
     status_state: str
     priority: str | None = None
     claim_expires_at: str | None = None
+
+
+class PendingEscalation(BaseModel):
+    id: str
+    task_id: str | None = None
+    summary: str
+    status_state: str | None = None
+    url: str | None = None
 
 
 class UnreadMessage(BaseModel):
@@ -37,6 +46,7 @@ class UnreadMessage(BaseModel):
 class MyWork(BaseModel):
     agent_id: str
     tasks: list[ClaimedTask]
+    escalations: list[PendingEscalation] = []  # opened by the agent or on a task it holds, still waiting for a human
     odm_available: bool
     odm_reason: str | None = None
     unread_messages: int
@@ -54,22 +64,32 @@ def _task(item: dict[str, Any]) -> ClaimedTask:
     )
 
 
+def _escalation(item: dict[str, Any]) -> PendingEscalation:
+    return PendingEscalation(id=str(item.get("id")), task_id=item.get("task_id"),
+                             summary=str(item.get("summary") or item.get("title") or ""),
+                             status_state=item.get("status_state"), url=item.get("url"))
+
+
 async def my_work(services: BusServices, agent_id: str) -> MyWork:
-    """The agent's claimed ODM tasks (through the ODM API), unread messages and held leases.
+    """The agent's claimed ODM tasks and pending escalations (through the ODM API), unread messages and held leases.
 
     An unreachable ODM does not fail the call: ``odm_available`` is false and says why.
     Raises: NotFound (an unregistered agent).
     """
     page, leases = await _bus_part(services, agent_id)
-    tasks, available, reason = [], True, None
+    tasks, escalations, available, reason = [], [], True, None
     try:
         async with services.odm.session() as odm:
             tasks = [_task(item) for item in await odm.feed("tasks", claimed_by=agent_id)]
+            if odm.offers("escalations"):
+                escalations = [_escalation(item) for item in await odm.feed("escalations", status="pending",
+                                                                            agent_id=agent_id)]
     except Unavailable as exc:
         available, reason = False, str(exc)
     return MyWork(
         agent_id=agent_id,
         tasks=tasks,
+        escalations=escalations,
         odm_available=available,
         odm_reason=reason,
         unread_messages=page.unread_total,

@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from odm.domain.types import (
     DEFAULT_LEASE_SECONDS,
@@ -49,8 +49,9 @@ __all__ = [
     "TicketImport", "TicketUpdate", "TopicCreate", "Transition", "UserCreate",
 ]
 
-Criteria = Annotated[list[ShortText], Field(max_length=50)]
-Refs = Annotated[list[Ref], Field(max_length=100)]
+PLAIN_LIST = WithJsonSchema({"type": "array", "items": {"type": "string"}})  # bounded, advertised plainly
+Criteria = Annotated[list[ShortText], Field(max_length=50), PLAIN_LIST]
+Refs = Annotated[list[Ref], Field(max_length=100), PLAIN_LIST]
 
 
 class Command(BaseModel):

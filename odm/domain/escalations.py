@@ -168,8 +168,7 @@ class DecisionOut(View):
 class EscalationResult(View):  # what escalate and decide answer; odm://escalations/{id} has the rest
     id: str
     status_state: str
-    task_status_state: str
-    effects: list[str] = []
+    effects: list[str] = []  # what happened to the task (moved where, constraints attached, decision recorded)
 
 
 class EscalationOut(EscalationBrief):

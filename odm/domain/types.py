@@ -30,13 +30,16 @@ ReviewCycle = Literal["weekly", "monthly", "quarterly", "on_demand"]
 ThreadType = Literal["intake", "clarification", "design", "review", "recovery", "research"]
 SourceChannel = Literal["ui", "rc", "cli", "api", "imported"]
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Texts and ids are checked (lengths) but advertised as plain strings: the default toolset's tools/list must stay
+# within 16 KB, and a refusal names the limit ([invalid_argument] ... at most N characters).
+_PLAIN = WithJsonSchema({"type": "string"})
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _PLAIN]
 Name = Title
-ShortText = Annotated[str, StringConstraints(max_length=2000)]
-LongText = Annotated[str, StringConstraints(max_length=20000)]
+ShortText = Annotated[str, StringConstraints(max_length=2000), _PLAIN]
+LongText = Annotated[str, StringConstraints(max_length=20000), _PLAIN]
 # Ids are checked (1-64 characters) but advertised as plain strings: they are many, and short.
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), WithJsonSchema({"type": "string"})]
-AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _PLAIN]
 IdemKey = Annotated[str, StringConstraints(min_length=1, max_length=200), WithJsonSchema({"type": "string"})]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Tags = Annotated[list[Tag], Field(max_length=50)]

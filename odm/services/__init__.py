@@ -12,6 +12,7 @@ from odm.services import (
     projects,
     reads,
     registry,
+    report,
     tasks,
     tickets,
     transitions,
@@ -19,4 +20,4 @@ from odm.services import (
 from odm.services._work import OdmServices
 
 __all__ = ["OdmServices", "activities", "budgets", "claims", "escalation_reads", "escalations", "evolution", "ideas",
-           "projects", "reads", "registry", "tasks", "tickets", "transitions"]
+           "projects", "reads", "registry", "report", "tasks", "tickets", "transitions"]

@@ -34,6 +34,7 @@ ESCALATION = LIFECYCLES["escalation"]
 POSTPONE_DEFAULT = timedelta(hours=24)
 for _open in ("discussion.waiting", "discussion.active", "approval.waiting", "approval.active"):
     ESCALATION.check(_open, "complete.expired", subject="expiry", via="expire")  # what expire_due does in SQL
+    ESCALATION.check(_open, "complete.cancelled", subject="withdrawal")  # and cancel_withdrawn
 
 
 @transactional
@@ -193,14 +194,13 @@ async def _closed_reason(w: Work, esc: asyncpg.Record) -> str:
 
 
 async def _out(w: Work, row: asyncpg.Record, effects: list[str], decision_id: str | None = None) -> EscalationResult:
-    task = await w.tasks.get(row["task_id"]) if row["task_id"] else None
     if decision_id:
         effects = [f"human decision {decision_id} recorded", *effects]
-    return EscalationResult.model_validate(dict(row) | {
-        "effects": effects, "task_status_state": task["status_state"] if task else "none"})
+    return EscalationResult.model_validate(dict(row) | {"effects": effects})
 
 
 @transactional
 async def expire_escalations(w: Work) -> list[str]:
-    """Escalations past their due time expire (complete.expired); their tasks stay at the gate for a new request."""
-    return [r["id"] for r in await w.escalations.expire_due()]
+    """Escalations past their due time expire (complete.expired; their tasks stay at the gate for a new request),
+    and open ones whose task left its gate another way (an override) are withdrawn (complete.cancelled)."""
+    return [r["id"] for r in [*await w.escalations.expire_due(), *await w.escalations.cancel_withdrawn()]]

@@ -19,6 +19,7 @@ from odm.store.planning import IdeaStore, ThreadStore
 from odm.store.projects import ProjectStore, RosterStore, SprintStore
 from odm.store.records import EvolutionStore, OverrideStore
 from odm.store.registry import HostStore, TopicStore, UserStore
+from odm.store.report import ReportStore
 from odm.store.search import SEARCHABLE, FeedStore, SearchStore
 from odm.store.tasks import TaskStore
 from odm.store.tickets import TicketStore
@@ -108,6 +109,10 @@ class OdmStores:
     @cached_property
     def search(self) -> SearchStore:
         return SearchStore(self.conn)
+
+    @cached_property
+    def report(self) -> ReportStore:
+        return ReportStore(self.conn)
 
     @cached_property
     def feeds(self) -> FeedStore:

@@ -54,6 +54,17 @@ class EscalationStore(Store):
                 RETURNING id, task_id, status_state"""
         )
 
+    async def cancel_withdrawn(self) -> list[asyncpg.Record]:
+        """Open escalations whose task left the human gates some other way (an override, a cancelled ticket) are
+        withdrawn: complete.cancelled."""
+        return await self.conn.fetch(
+            f"""UPDATE escalation_requests e SET status = 'complete', state = 'cancelled', resolved_at = now(),
+                       updated_at = now()
+                FROM tasks t
+                WHERE t.id = e.task_id AND e.{OPEN_ESCALATION_PREDICATE} AND t.status NOT IN ('discussion', 'approval')
+                RETURNING e.id, e.task_id, e.status_state"""
+        )
+
     async def in_range(self, start: datetime, end: datetime, *, ticket_id: str | None, agent_id: str | None,
                        limit: int) -> list[asyncpg.Record]:
         """Escalations created in [start, end) or still open, for the execution report."""

@@ -55,15 +55,12 @@ async def read_health(runtime) -> Health:
 
 
 async def health(ctx: Context) -> Health:
-    """Report this server's version, database, migration revision and database clock.
-
-    Read-only; call it to check the server and its database are up. Errors: [unavailable].
-    """
+    """This server's version, database, migration revision and clock: is it up? Errors: [unavailable]."""
     return await read_health(ctx.request_context.lifespan_context)
 
 
 HEALTH = ToolDef(
     "health", health, "default", "Server health",
-    ToolAnnotations(title="Server health", read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+    ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                     open_world_hint=False),
 )

@@ -19,13 +19,15 @@ _NULL = {"type": "null"}
 
 def compact(node: Any, *, inputs: bool = False) -> Any:
     """``node`` without auto titles and trivial defaults; ``inputs``: also without the null branch of optional
-    arguments (a default of null)."""
+    arguments (a default of null); an output schema also without descriptions (the tool's description says what
+    it answers)."""
     if isinstance(node, list):
         return [compact(n, inputs=inputs) for n in node]
     if not isinstance(node, dict):
         return node
     out = {k: compact(v, inputs=inputs) for k, v in node.items()
-           if not (k == "title" and isinstance(v, str)) and not (k == "default" and v in (None, False, [], ""))}
+           if not (k == "title" and isinstance(v, str)) and not (k == "default" and v in (None, False, [], ""))
+           and not (k == "description" and not inputs and isinstance(v, str))}
     props = node.get("properties")
     if inputs and isinstance(props, dict) and isinstance(out.get("properties"), dict):
         required = set(node.get("required", []))

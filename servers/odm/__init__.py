@@ -19,6 +19,7 @@ from servers.odm import (
     projects,
     prompts,
     registry,
+    reports,
     resources,
     search,
     tasks,
@@ -31,12 +32,13 @@ __all__ = ["SPEC", "TOOLSETS", "tools"]
 
 TOOLSETS = {
     "default": "plan and track work: projects, tickets, tasks, transitions, claims, escalations and decisions, "
-               "evolution, search",
+               "activities, the execution report, evolution, search",
     "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, assignment, lists",
     "claims": "claim administration for the Bus or an operator: renew or release all claims of an agent",
     "accounting": "activities in batches, their completion and evaluations, activity lists, budgets and cost caps",
 }
-_GROUPS = (projects, tickets, tasks, transitions, claims, escalations, accounting, evolution, search, ideas, registry)
+_GROUPS = (projects, tickets, tasks, transitions, claims, escalations, accounting, reports, evolution, search, ideas,
+           registry)
 tools = ToolRegistry(TOOLSETS, [m.tools for m in _GROUPS])
 
 

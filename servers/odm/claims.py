@@ -36,8 +36,8 @@ class Claims(BaseModel):
 @tools.tool(title="Claim next task", read_only=False, destructive=False, idempotent=False, open_world=False)
 async def next_task(ctx: Context, agent_id: AgentId, project_id: Ref | None = None,
                     lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS) -> NextTaskOut:
-    """Claim the best ready task (by priority, then sequence), or renew the one you hold. Keep claim_token
-    for writes; call again before the lease ends. task null = nothing ready (note says why)."""
+    """Claim the best ready task or renew yours; keep claim_token for writes, call again before the lease
+    ends."""
     return await claim_service.next_task(services(ctx), NextTask(**given(
         agent_id=agent_id, project_id=project_id, lease_seconds=lease_seconds)))
 

@@ -34,8 +34,8 @@ async def evolve_ticket(ctx: Context, ticket_id: Ref, action: EvolutionAction, r
                         parts: Annotated[list[SplitPart], Field(max_length=20)] | None = None,
                         target_ticket_id: Ref | None = None, project_id: Ref | None = None,
                         sprint_id: Ref | None = None, initiated_by: InitiatedBy = "orchestrator") -> EvolutionResult:
-    """Restructure a ticket with lineage: split (2+ parts)/spawn_subticket (1) move task_ids and plan to
-    1001.1...; merge into target_ticket_id; reassign (project_id/sprint_id); defer/cancel/revive (tasks follow)."""
+    """Restructure a ticket, keeping lineage: split/spawn_subticket (parts), merge, reassign, defer, cancel,
+    revive."""
     return await evolution.evolve_ticket(services(ctx), EvolveTicket(**given(
         ticket_id=ticket_id, action=action, reason=reason, parts=parts, target_ticket_id=target_ticket_id,
         project_id=project_id, sprint_id=sprint_id, initiated_by=initiated_by)))

@@ -59,8 +59,8 @@ class Roster(BaseModel):
 @tools.tool(title="Create project", read_only=False, destructive=False, idempotent=False, open_world=False)
 async def create_project(ctx: Context, name: Name, description: LongText = "", parent_project_id: Ref | None = None,
                          idempotency_key: IdemKey | None = None) -> ProjectRef:
-    """Create a project (or a sub-project of a top-level one). Same idempotency_key = same project.
-    Errors: [not_found], [invalid_argument] nesting, [conflict], [idempotency_mismatch]."""
+    """Create a project (or sub-project); same idempotency_key, same project. Errors: [not_found],
+    [invalid_argument]."""
     project = await projects.create_project(services(ctx), ProjectCreate(**given(
         name=name, description=description, parent_project_id=parent_project_id, idempotency_key=idempotency_key)))
     return ProjectRef.model_validate(project.model_dump())

@@ -15,10 +15,11 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError
 
 from odm.domain.lifecycles import LIFECYCLES, describe_follows
-from odm.services import budgets, escalation_reads, reads, tickets
+from odm.domain.report import ReportQuery
+from odm.services import budgets, escalation_reads, reads, report, tickets
 from odm.services import tasks as task_service
 from servers.kernel.errors import describe_exception
-from servers.odm._context import services
+from servers.odm._context import services, with_keyword_argument
 
 __all__ = ["register"]
 
@@ -100,3 +101,20 @@ def register(server: MCPServer) -> None:
                               agent_id: str | None = None, cursor: str | None = None, limit: str | None = None) -> str:
         return await _answer("odm://feeds/escalations", escalation_reads.escalation_feed(
             services(ctx), status=status, task_id=task_id, agent_id=agent_id, cursor=cursor, limit=limit))
+
+    async def execution_summary(ctx: Context, timeframe: str | None = None, to: str | None = None,
+                                agent_id: str | None = None, ticket_id: str | None = None, **window: str) -> str:
+        async def build() -> dict[str, Any]:
+            query = ReportQuery.model_validate({"timeframe": timeframe or "daily", "from_": window.get("from") or None,
+                                                "to": to or None, "agent_id": agent_id or None,
+                                                "ticket_id": ticket_id or None})
+            out = await report.execution_report(services(ctx), query)
+            return out.report or {}
+
+        return await _answer("odm://reports/execution-summary", build())
+
+    server.resource("odm://reports/execution-summary{?timeframe,from,to,agent_id,ticket_id}",
+                    name="execution_summary", title="Execution report", mime_type=JSON,
+                    description="The execution report (§14A) as JSON: timeframe realtime, hourly, session, daily "
+                                "(default), sprint or custom (from, to); agent_id, ticket_id filters.")(
+        with_keyword_argument(execution_summary, "from", str | None, after="timeframe"))

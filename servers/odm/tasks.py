@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import Context
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from odm.domain.commands import (
     TaskCreate,
@@ -37,7 +37,8 @@ tools = ToolGroup()
 PLAN = "planning"
 
 
-Criteria = Annotated[list[ShortText], Field(max_length=50)]
+PLAIN_LIST = WithJsonSchema({"type": "array", "items": {"type": "string"}})  # bounded, advertised plainly
+Criteria = Annotated[list[ShortText], Field(max_length=50), PLAIN_LIST]
 
 
 @tools.tool(title="Create task", read_only=False, destructive=False, idempotent=False, open_world=False)
@@ -46,8 +47,8 @@ async def create_task(ctx: Context, ticket_id: Ref, title: Title, objective: Ann
                       plan_cost: Cost | None = None, cost_cap: Cost | None = None, acceptance_criteria: Criteria = [],
                       priority: Priority = "normal", risk_level: Priority = "normal",
                       idempotency_key: IdemKey | None = None) -> TaskOut:
-    """Add the next task of a ticket (1001.01, ...). It waits in plan.queued until depends_on complete,
-    then is ready.ready (or approval/discussion.waiting if gated). Errors: [not_found], [conflict]."""
+    """Add a ticket's next task (1001.01, ...); it waits in plan.queued for depends_on. Errors: [not_found],
+    [conflict]."""
     return await tasks.create_task(services(ctx), TaskCreate(**given(
         ticket_id=ticket_id, title=title, objective=objective, depends_on=depends_on, requires_human=requires_human,
         requires_approval=requires_approval, plan_cost=plan_cost, cost_cap=cost_cap,
@@ -62,8 +63,8 @@ async def update_task(ctx: Context, id: Ref, claim_token: int | None = None, tit
                       depends_on: Refs | None = None, priority: Priority | None = None,
                       requires_human: bool | None = None, requires_approval: bool | None = None,
                       plan_cost: Cost | None = None, cost_cap: Cost | None = None) -> TaskOut:
-    """Change a task (omitted fields stay; depends_on replaces the list). Pass claim_token if you hold it.
-    Errors: [not_found], [conflict] stale token/finished, [dependency_cycle]."""
+    """Change a task (omitted fields stay). Pass your claim_token. Errors: [not_found], [conflict],
+    [dependency_cycle]."""
     return await tasks.update_task(services(ctx), TaskUpdate(**given(
         id=id, claim_token=claim_token, title=title, objective=objective, description=description,
         acceptance_criteria=acceptance_criteria, depends_on=depends_on, priority=priority,

@@ -44,8 +44,7 @@ async def create_ticket(ctx: Context, project_id: Ref, title: Title, description
                         priority: Priority = "normal", plan_cost: Cost | None = None,
                         plan_duration: Minutes | None = None, topics: Refs = [],
                         idempotency_key: IdemKey | None = None) -> TicketRef:
-    """Create the next ticket (1001, 1002, ...) of a project. plan_duration in minutes.
-    Errors: [not_found], [conflict] closed project, [idempotency_mismatch]."""
+    """Create a project's next ticket (1001, ...); plan_duration in minutes. Errors: [not_found], [conflict]."""
     ticket = await tickets.create_ticket(services(ctx), TicketCreate(**given(
         project_id=project_id, title=title, description=description, priority=priority, plan_cost=plan_cost,
         plan_duration=plan_duration, topics=topics, idempotency_key=idempotency_key)))

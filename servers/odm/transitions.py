@@ -33,9 +33,8 @@ PLAN = "planning"
 async def transition(ctx: Context, kind: Kind, id: Ref, status: Ref, state: Ref | None = None,
                      reason: ShortText | None = None, claim_token: int | None = None,
                      override: bool = False) -> TransitionOut:
-    """Move an object to a status.state its lifecycle allows (odm://lifecycles/{kind}); override=true forces
-    it (needs reason; writes an Override Record). effects: what followed (dependents blocked or released,
-    parents moved). Errors: [invalid_transition] lists allowed next, [conflict]."""
+    """Move an object along its lifecycle (odm://lifecycles/{kind}); override=true + reason forces it.
+    effects: what followed (parents, dependents). Errors: [invalid_transition]."""
     return await transitions.transition(services(ctx), Transition(**given(
         kind=kind, id=id, status=status, state=state, reason=reason, claim_token=claim_token, override=override)))
 

@@ -47,6 +47,17 @@ class FakeOdm:
         self.tasks.append(task)
         return task
 
+    def add_escalation(self, esc_id: str, task_id: str, *, agent_id: str, summary: str,
+                       urgency: str = "normal") -> dict[str, Any]:
+        now = datetime.now(UTC).isoformat()
+        esc = {"id": esc_id, "task_id": task_id, "ticket_id": task_id.split(".")[0], "project_id": "p1",
+               "title": summary, "summary": summary, "priority": urgency, "urgency": urgency,
+               "trigger_type": "requires_human", "detail": f"requires_human on task {task_id}", "status": "pending",
+               "status_state": "discussion.waiting", "agent_id": agent_id, "task_title": "a task", "due_at": None,
+               "created_at": now, "updated_at": now, "url": f"odm://escalations/{esc_id}"}
+        self.escalations.append(esc)
+        return esc
+
     def _tasks(self, status_state: str, claimed_by: str, in_progress_over_s: str) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
         chosen = self.tasks
@@ -78,9 +89,11 @@ def _server(odm: FakeOdm, feeds: set[str]) -> MCPServer:
         return _page(odm._tasks(status_state, claimed_by, in_progress_over_s), cursor, limit)
 
     if "escalations" in feeds:
-        @server.resource("odm://feeds/escalations{?status,cursor,limit}")
-        def escalations(status: str = "", cursor: str = "", limit: str = "") -> str:
-            return _page([e for e in odm.escalations if not status or e["status"] == status], cursor, limit)
+        @server.resource("odm://feeds/escalations{?status,task_id,agent_id,cursor,limit}")
+        def escalations(status: str = "", task_id: str = "", agent_id: str = "", cursor: str = "", limit: str = "") -> str:
+            chosen = [e for e in odm.escalations if (not status or e["status"] == status)
+                      and (not task_id or e["task_id"] == task_id) and (not agent_id or e["agent_id"] == agent_id)]
+            return _page(chosen, cursor, limit)
 
     if "budgets" in feeds:
         @server.resource("odm://feeds/budgets{?cursor,limit}")

@@ -1,7 +1,8 @@
 """The ODM side of the Bus tests, real or stand-in, seeded with the same scenario.
 
 Scenario (task ids as the real ODM numbers them): 1001.01 executing for 30 h, claimed by 002;
-1001.02 executing for 1 h, claimed by 003; 1001.03 waiting for approval; 1001.04 ready.
+1001.02 executing for 1 h, claimed by 003; 1001.03 waiting for approval; 1001.04 ready (``escalate`` claims it
+and opens an escalation on it, where a test asks).
 """
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ class OdmSide:
     url: str
     fake: FakeOdm | None = None
     odm_dsn: str | None = None
+
+    async def escalate(self, task_id: str, agent_id: str, summary: str) -> str:
+        """Open an escalation on ``task_id`` (the real side claims it for ``agent_id`` first); returns its id."""
+        if self.fake is not None:
+            return str(self.fake.add_escalation(f"esc-{len(self.fake.escalations) + 1}", task_id, agent_id=agent_id,
+                                                summary=summary, urgency="high")["id"])
+        async with Client(self.url, mode="legacy") as client:
+            claimed = await _call(client, "next_task", agent_id=agent_id, lease_seconds=3600)
+            assert claimed["task"]["id"] == task_id, claimed
+            return str((await _call(client, "escalate", task_id=task_id, summary=summary, urgency="high"))["id"])
 
     async def finish_task(self, task_id: str) -> None:
         """Move a task on (complete.completed or ready.ready) the way each side can."""
@@ -84,7 +95,7 @@ def seed_fake(fake: FakeOdm) -> None:
 async def odm_side(kind: str, settings: SuiteSettings) -> AsyncIterator[OdmSide]:
     """A seeded ODM over streamable HTTP: the real odm-mcp (own test database) or the stand-in."""
     if kind == "fake":
-        async with fake_odm() as fake:
+        async with fake_odm("escalations") as fake:
             seed_fake(fake)
             yield OdmSide("fake", fake.url, fake=fake)
         return

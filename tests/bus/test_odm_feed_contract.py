@@ -10,7 +10,6 @@ import pytest
 from mcp import Client
 
 import servers.kernel.odm_client
-from bus.errors import FeedUnsupported
 from bus.services.scanner.odm import BudgetSource
 from servers import odm as odm_server
 from servers.kernel.odm_client import open_odm
@@ -21,6 +20,8 @@ from tests.support.http import serve_http
 SIDES = ("real", "fake")
 CONTRACT_FIELDS = {"id", "title", "status_state", "priority", "ticket_id", "project_id", "claimed_by",
                    "claim_expires_at", "started_at", "updated_at", "blocked_reason"}
+# what EscalationSource (bus/services/scanner/odm.py) and my_work read from odm://feeds/escalations
+ESCALATION_FIELDS = {"id", "task_id", "title", "summary", "priority", "detail", "status", "created_at", "agent_id", "url"}
 
 
 @pytest.mark.parametrize("side", SIDES)
@@ -47,14 +48,28 @@ async def test_feed_is_followed_to_its_last_page(side, suite_settings, monkeypat
 
 
 @pytest.mark.parametrize("side", SIDES)
-async def test_the_real_odm_offers_every_feed_and_an_odm_without_one_says_so(side, suite_settings):
+async def test_escalation_feed_answers_the_scanner_and_my_work_queries_alike(side, suite_settings):
+    async with odm_side(side, suite_settings) as odm:
+        esc_id = await odm.escalate("1001.04", "004", "Which region do we deploy to?")
+        async with open_odm(odm.url, 10) as session:
+            pending = await session.feed("escalations", status="pending")
+            mine = await session.feed("escalations", status="pending", agent_id="004")
+            others = await session.feed("escalations", status="pending", agent_id="002")
+            of_task = await session.feed("escalations", task_id="1001.04")
+    assert [(e["id"], e["task_id"], e["status"]) for e in pending] == [(esc_id, "1001.04", "pending")]
+    assert [e["id"] for e in mine] == [e["id"] for e in of_task] == [esc_id] and others == []
+    assert all(ESCALATION_FIELDS <= set(e) for e in pending + mine)
+    item = pending[0]
+    assert (item["title"], item["priority"], item["url"]) == ("Which region do we deploy to?", "high",
+                                                              f"odm://escalations/{esc_id}")
+    assert item["created_at"] is not None and "1001.04" in item["detail"]
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_both_sides_offer_the_task_and_escalation_feeds_and_the_real_one_budgets(side, suite_settings):
     async with odm_side(side, suite_settings) as odm, open_odm(odm.url, 10) as session:
-        assert session.offers("tasks")
-        for feed in ("escalations", "budgets"):
-            assert session.offers(feed) == (side == "real")
-            if side == "fake":  # the stand-in serves them only when a test asks
-                with pytest.raises(FeedUnsupported, match=f"does not offer odm://feeds/{feed} yet"):
-                    await session.feed(feed)
+        assert session.offers("tasks") and session.offers("escalations")
+        assert session.offers("budgets") == (side == "real")
 
 
 class _Inputs:

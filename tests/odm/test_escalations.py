@@ -9,9 +9,13 @@ from datetime import UTC, datetime, timedelta
 import anyio
 import asyncpg
 import pytest
+from mcp.shared.exceptions import MCPError
 
 from servers import odm
+from servers.runtime.database import Target, prepare_database
 from tests.conftest import connect_client
+from tests.servers.app.test_http_auth import client_with, new_key
+from tests.support.http import serve_http
 from tests.support.odm import call, data_fingerprint, fails
 from tests.support.wait import wait_for
 
@@ -38,7 +42,8 @@ async def test_escalate_puts_a_working_task_in_discussion_and_approval_waits_for
         listed = await _read(client, "odm://escalations?status=open")
         one = await _read(client, f"odm://escalations/{esc['id']}")
         lifecycle = await _read(client, "odm://lifecycles/escalation")
-    assert (esc["status_state"], esc["task_status_state"]) == ("discussion.waiting", "discussion.waiting")
+    assert esc["status_state"] == "discussion.waiting"
+    assert esc["effects"] == [f"task {task} moved from execute.active to discussion.waiting"]
     assert one["allowed_decisions"] == ["answer", "redirect", "constrain", "reject", "postpone"]
     assert detail["status_state"] == "discussion.waiting" and detail["claimed_by"] == "101"
     assert [i["id"] for i in listed["items"]] == [esc["id"]] and one["options"] == ["pg", "sqlite"]
@@ -55,7 +60,7 @@ async def test_approve_resumes_the_holder_and_a_second_decision_is_a_conflict(od
         again = await fails(client, "decide", escalation_id=esc["id"], decision_type="reject", created_by="founder")
         detail = await _read(client, f"odm://tasks/{task}")
         after = await _read(client, f"odm://escalations/{esc['id']}")
-    assert esc["status_state"] == "approval.waiting" and esc["task_status_state"] == "approval.waiting"
+    assert esc["status_state"] == "approval.waiting" and esc["effects"][0].endswith("to approval.waiting")
     assert decided["status_state"] == "complete.completed" and after["resolved_at"] is not None
     assert decided["effects"][0] == "human decision dec-1 recorded"
     assert after["decisions"][0]["task_resumed_to"] == "execute.active" and detail["status_state"] == "execute.active"
@@ -220,3 +225,59 @@ async def test_bad_input_is_refused_naming_the_field_and_writes_nothing(odm_sett
     assert errors["postpone in the past"].startswith("[invalid_argument] due_at")
     assert errors["unknown escalation"].startswith("[not_found] no escalation esc-99")
     assert before == after
+
+
+async def test_the_escalation_list_filters_by_status_and_the_feed_pages_with_its_cursor(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings) as client:
+        project = await call(client, "create_project", name="P")
+        ticket = await call(client, "create_ticket", project_id=project["id"], title="T")
+        for n in range(3):
+            await call(client, "create_task", ticket_id=ticket["id"], title=f"t{n}", objective="o")
+            await call(client, "next_task", agent_id=f"10{n}")
+        opened = [await call(client, "escalate", task_id=f"{ticket['id']}.0{n + 1}", summary=f"q{n}") for n in range(3)]
+        await call(client, "decide", escalation_id=opened[0]["id"], decision_type="answer", created_by="founder")
+        open_now = await _read(client, "odm://escalations?status=open")
+        closed = await _read(client, "odm://escalations?status=closed")
+        waiting = await _read(client, "odm://escalations?status=discussion.waiting")
+        first = await _read(client, "odm://feeds/escalations?limit=2")
+        rest = await _read(client, f"odm://feeds/escalations?limit=2&cursor={first['next_cursor']}")
+        with pytest.raises(MCPError, match=r"\[invalid_argument\] status 'maybe' is not open, pending, closed"):
+            await client.read_resource("odm://escalations?status=maybe")
+    assert [e["id"] for e in open_now["items"]] == [e["id"] for e in waiting["items"]] == [o["id"] for o in opened[1:]]
+    assert [e["id"] for e in closed["items"]] == [opened[0]["id"]]
+    assert [e["id"] for e in first["items"] + rest["items"]] == [o["id"] for o in opened] and rest["next_cursor"] is None
+
+
+async def test_an_escalation_whose_task_was_forced_off_its_gate_is_withdrawn_by_the_sweeper(odm_settings, monkeypatch):
+    monkeypatch.setenv("XIOPRO_CLAIM_SWEEP_INTERVAL_S", "0.05")
+    async with connect_client(odm.SPEC, odm_settings) as client:
+        task = await _claimed_task(client)
+        esc = await call(client, "escalate", task_id=task, summary="x")
+        await call(client, "transition", kind="task", id=task, status="complete", state="cancelled", override=True,
+                   reason="the founder dropped it")
+
+        async def withdrawn() -> bool:
+            return (await _read(client, f"odm://escalations/{esc['id']}"))["status_state"] == "complete.cancelled"
+
+        await wait_for(withdrawn, what="the sweeper to withdraw the escalation", within=10)
+        pending = await _read(client, "odm://feeds/escalations?status=pending")
+    assert pending["items"] == []
+
+
+async def test_an_agents_execution_key_may_escalate_but_only_a_management_key_may_decide(suite_settings):
+    keyed = suite_settings.model_copy(update={"http_auth": "keys"})
+    await prepare_database(Target("bus", keyed.bus_dsn, embedded=False))  # where odm-mcp reads the keys
+    async with serve_http(odm.SPEC, keyed) as url:
+        agent_key = await new_key(keyed.bus_dsn, "agent", "execution")
+        human_key = await new_key(keyed.bus_dsn, "founder", "management")
+        async with client_with(url, agent_key) as agent:
+            agent_tools = {t.name for t in (await agent.list_tools()).tools}
+            task = await _claimed_task(agent)
+            esc = await call(agent, "escalate", task_id=task, summary="May I?", trigger_type="requires_approval")
+            refused = await agent.call_tool("decide", {"escalation_id": esc["id"], "decision_type": "approve",
+                                                       "created_by": "agent"})
+        async with client_with(url, human_key) as human:
+            decided = await call(human, "decide", escalation_id=esc["id"], decision_type="approve", created_by="founder")
+    assert "escalate" in agent_tools and "decide" not in agent_tools
+    assert refused.is_error and refused.content[0].text.startswith("[forbidden] decide needs an API key with scope management")
+    assert decided["status_state"] == "complete.completed"

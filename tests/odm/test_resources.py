@@ -131,7 +131,8 @@ async def test_resource_templates_are_listed(odm_settings):
                          "odm://feeds/tasks{?status_state,claimed_by,in_progress_over_s,cursor,limit}",
                          "odm://feeds/budgets{?cursor,limit}",
                          "odm://escalations{?status}", "odm://escalations/{id}",
-                         "odm://feeds/escalations{?status,task_id,agent_id,cursor,limit}"}
+                         "odm://feeds/escalations{?status,task_id,agent_id,cursor,limit}",
+                         "odm://reports/execution-summary{?timeframe,from,to,agent_id,ticket_id}"}
 
 
 async def test_plan_ticket_prompt_shows_the_ticket_and_its_tasks(odm_settings, era):

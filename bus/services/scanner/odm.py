@@ -177,7 +177,7 @@ class PendingApprovalSource:
 
 
 class EscalationSource:
-    """Pending escalations (``odm://feeds/escalations?status=pending``)."""
+    """Pending escalations (``odm://feeds/escalations?status=pending``); a cleared one says how it was decided."""
 
     name = "odm.escalations"
     linked_type = "escalation"
@@ -206,7 +206,21 @@ class EscalationSource:
         return conditions
 
     async def cleared_reasons(self, inputs: ScanInputs, linked_ids: Iterable[str]) -> dict[str, str]:
-        return {e: f"escalation {e} is no longer pending (resolved)" for e in linked_ids}
+        reasons = {}
+        for esc_id in linked_ids:
+            how = ""
+            try:  # the decision, when the ODM can say it; the reason stands without it
+                odm = await inputs.odm()
+                detail = await odm.read_json(f"odm://escalations/{esc_id}")
+                final = [d for d in detail.get("decisions", []) if d.get("decision_type") != "postpone"]
+                if final:
+                    how = f": {final[-1].get('decision_type')} by {final[-1].get('created_by')}"
+                elif detail.get("state"):
+                    how = f": {detail['state']}"
+            except Exception:
+                how = ""
+            reasons[esc_id] = f"escalation {esc_id} is no longer pending (resolved{how})"
+        return reasons
 
 
 class BudgetSource:

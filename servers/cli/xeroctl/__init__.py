@@ -23,6 +23,8 @@ COMMANDS = {
     "keys": ("servers.cli.xeroctl.keys", "keys", "Scoped API keys for HTTP: create, list, revoke, rotate."),
     "approvals": ("servers.cli.xeroctl.approvals", "approvals", "XEM approval requests and policies: list, approve, reject."),
     "invocations": ("servers.cli.xeroctl.approvals", "invocations", "XEM invocations: list, resolve ambiguous ones."),
+    "report": ("servers.cli.xeroctl.report", "report_command",
+               "The ODM execution report (markdown, json or html) for a timeframe."),
 }
 
 

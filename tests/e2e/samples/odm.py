@@ -51,6 +51,7 @@ SAMPLES: dict[str, Sample] = {
     "transition": Sample({"kind": "task", "id": TASK, "status": "complete", "state": "completed",
                           "claim_token": "$ref:next_task.claim_token"}),
     "release_claims": Sample({"agent_id": "101"}),
+    "execution_report": Sample({"timeframe": "daily", "format": "markdown"}),
     "search": Sample({"query": "login form", "kinds": ["ticket", "task"]}),
     "evolve_ticket": Sample({"ticket_id": TICKET, "action": "spawn_subticket", "reason": "logout is separate",
                              "parts": [{"title": "Logout", "plan_cost": 3}]}),

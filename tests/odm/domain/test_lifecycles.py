@@ -72,6 +72,8 @@ SPEC_VOCABULARIES = {
     "discussion_thread": ({"create", "discussion", "review", "complete", "archive"},
                           {"active", "waiting", "promoted", "closed", "archived"}),
     "idea": ({"new", "under_discussion", "approved", "ticketed", "deferred", "rejected", "archived"}, None),
+    "escalation": ({"create", "discussion", "approval", "complete", "archive"},
+                   {"queued", "waiting", "active", "responded", "expired", "cancelled", "completed", "archived"}),
 }
 
 
@@ -99,6 +101,10 @@ STATUS_FLOWS = {
 PAIR_FLOWS = {
     "ticket": [("review.active", "review.rework"), ("review.rework", "execute.active")],
     "task": [("review.active", "review.rework"), ("review.rework", "execute.active"), ("recover.ready", "recover.failed")],
+    "escalation": [("create.queued", "discussion.waiting"), ("discussion.waiting", "discussion.responded"),
+                   ("discussion.responded", "complete.completed"), ("discussion.waiting", "complete.expired"),
+                   ("discussion.waiting", "complete.cancelled"), ("approval.waiting", "approval.responded"),
+                   ("complete.completed", "archive.archived")],
     "discussion_thread": [("create.active", "discussion.active"), ("discussion.active", "discussion.waiting"),
                           ("discussion.waiting", "discussion.active"), ("discussion.active", "review.active"),
                           ("review.active", "complete.promoted"), ("review.active", "complete.closed"),
