@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from resources.odm.sql_script import execute_script
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -279,25 +281,8 @@ SEQUENCES = (
 )
 
 
-def statements(script: str) -> list[str]:
-    """``script`` split at top-level semicolons (not inside ``$$`` bodies): one prepared statement each."""
-    parts, current = [], ""
-    for index, chunk in enumerate(script.split("$$")):
-        if index % 2:  # inside a $$ ... $$ body
-            current += f"$${chunk}$$"
-            continue
-        first, *rest = chunk.split(";")
-        current += first
-        for piece in rest:
-            parts.append(current)
-            current = piece
-    parts.append(current)
-    return [p.strip() for p in parts if p.strip()]
-
-
 def upgrade() -> None:
-    for statement in statements(UPGRADE):
-        op.execute(statement)
+    execute_script(UPGRADE)
 
 
 def downgrade() -> None:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from resources.odm.sql_script import execute_script
+
 revision = "0003"
 down_revision = "a001"
 branch_labels = None
@@ -203,25 +205,8 @@ CREATE TRIGGER budget_holds_append_only BEFORE UPDATE OR DELETE ON budget_holds
 """
 
 
-def statements(script: str) -> list[str]:
-    """``script`` split at top-level semicolons (not inside ``$$`` bodies)."""
-    parts, current = [], ""
-    for index, chunk in enumerate(script.split("$$")):
-        if index % 2:
-            current += f"$${chunk}$$"
-            continue
-        first, *rest = chunk.split(";")
-        current += first
-        for piece in rest:
-            parts.append(current)
-            current = piece
-    parts.append(current)
-    return [p.strip() for p in parts if p.strip()]
-
-
 def upgrade() -> None:
-    for statement in statements(UPGRADE):
-        op.execute(statement)
+    execute_script(UPGRADE)
 
 
 def downgrade() -> None:

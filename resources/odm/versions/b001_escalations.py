@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from resources.odm.sql_script import execute_script
+
 revision = "b001"
 down_revision = "0003"
 branch_labels = None
@@ -75,9 +77,7 @@ CREATE TRIGGER human_decisions_no_truncate BEFORE TRUNCATE ON human_decisions
 
 
 def upgrade() -> None:
-    for statement in (s.strip() for s in UPGRADE.split(";")):  # one prepared statement each (no $$ bodies here)
-        if statement:
-            op.execute(statement)
+    execute_script(UPGRADE)
 
 
 def downgrade() -> None:
