@@ -29,6 +29,11 @@ class OdmSettings(BaseSettings):
                                               description="seconds between checks that this and next month's "
                                                           "activity partitions exist")
 
+    runtime_degraded_after_s: float = Field(default=90.0, gt=0, le=86400,
+                                            description="an agent runtime silent this long (no Bus heartbeat) reads degraded")
+    runtime_failed_after_s: float = Field(default=300.0, gt=0, le=86400,
+                                          description="an agent runtime silent this long reads failed")
+
     @field_validator("primary_user", mode="after")
     @classmethod
     def _strip(cls, value: str) -> str:

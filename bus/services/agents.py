@@ -34,6 +34,7 @@ class HeartbeatAnswer(Liveness):
     odm_claims_renewed: list[str] | None = Field(default=None, description="ODM claims renewed (in_flight given)")
     odm_claims_released: list[str] | None = Field(default=None, description="ODM claims released (status offline)")
     odm_note: str | None = Field(default=None, description="why ODM claims were not renewed/released")
+    odm_runtime_health: str | None = Field(default=None, description="health of the agent's ODM runtime, if it has one")
 
 
 def _status(settings: BusSettings, reported: ReportedStatus, last_heartbeat_at: datetime, now: datetime) -> AgentStatus:
@@ -81,27 +82,34 @@ async def register(
 async def heartbeat(
     services: BusServices, agent_id: str, status: ReportedStatus, in_flight: Sequence[str], note: str | None
 ) -> HeartbeatAnswer:
-    """Record the heartbeat; then, through the ODM API, renew the agent's claims (online with work in
-    flight) or release them (offline). An unreachable ODM never fails the heartbeat.
+    """Record the heartbeat; then, through the ODM API (``heartbeat_runtime``), stamp the agent's ODM runtime and
+    renew its claims (online with work in flight), or release them (offline). An unreachable ODM never fails the
+    heartbeat.
 
     Raises: NotFound when the agent never registered.
     """
     before, after, unread = await _record_heartbeat(services, agent_id, status, in_flight, note)
-    renewed = released = odm_note = None
-    if services.odm.configured and status == "online" and in_flight:
-        renewed, odm_note = await _odm_claims(services, agent_id, "renew_claims", "call the ODM's next_task to renew the claim you hold")
-    elif services.odm.configured and status == "offline":  # signing off: its work goes back to ready now
-        released, odm_note = await _odm_claims(services, agent_id, "release_claims", "your claims return to ready when their leases end")
-    return HeartbeatAnswer(
-        agent_id=agent_id,
-        status=after,
-        previous_status=before,
-        heartbeat_within_s=services.settings.stale_after_s,
-        unread_messages=unread,
-        odm_claims_renewed=renewed,
-        odm_claims_released=released,
-        odm_note=odm_note,
-    )
+    answer = HeartbeatAnswer(agent_id=agent_id, status=after, previous_status=before,
+                             heartbeat_within_s=services.settings.stale_after_s, unread_messages=unread)
+    if not services.odm.configured:
+        return answer
+    if status == "offline":  # signing off: its work goes back to ready now
+        answer.odm_claims_released, answer.odm_note = await _odm_claims(
+            services, agent_id, "release_claims", "your claims return to ready when their leases end")
+        return answer
+    renew = status == "online" and bool(in_flight)
+    try:
+        async with services.odm.session() as odm:
+            beat = await odm.call_tool("heartbeat_runtime", agent_id=agent_id, renew_claims=renew)
+    except Unavailable as exc:
+        log.warning("heartbeat of %s: the ODM's runtime heartbeat failed: %s", agent_id, exc)
+        answer.odm_note = f"{exc}; " + ("call the ODM's next_task to renew the claim you hold" if renew
+                                        else "the ODM did not record this heartbeat on your runtime")
+        return answer
+    if renew:
+        answer.odm_claims_renewed = [str(t) for t in beat.get("task_ids", [])]
+    answer.odm_runtime_health = beat.get("health_state")
+    return answer
 
 
 @transactional

@@ -14,7 +14,7 @@ from bus.errors import NotFound, Unavailable
 from bus.services._work import BusServices, Work, read_only
 from bus.store.messages import InboxPage
 
-__all__ = ["ClaimedTask", "MyWork", "PendingEscalation", "UnreadMessage", "my_work"]
+__all__ = ["ClaimedTask", "MyRuntime", "MyWork", "PendingEscalation", "UnreadMessage", "my_work"]
 
 _SHOWN_MESSAGES = 10
 
@@ -43,8 +43,20 @@ class UnreadMessage(BaseModel):
     created_at: datetime
 
 
+class MyRuntime(BaseModel):
+    """The agent's ODM runtime (same id as the agent, §19.3), as the ODM reads it now."""
+
+    id: str
+    status_state: str
+    health_state: str
+    agent_template_id: str | None = None
+    current_session_id: str | None = None
+    last_heartbeat_at: str | None = None
+
+
 class MyWork(BaseModel):
     agent_id: str
+    runtime: MyRuntime | None = None  # None: the agent has no ODM runtime (or the ODM is unavailable)
     tasks: list[ClaimedTask]
     escalations: list[PendingEscalation] = []  # opened by the agent or on a task it holds, still waiting for a human
     odm_available: bool
@@ -77,10 +89,11 @@ async def my_work(services: BusServices, agent_id: str) -> MyWork:
     Raises: NotFound (an unregistered agent).
     """
     page, leases = await _bus_part(services, agent_id)
-    tasks, escalations, available, reason = [], [], True, None
+    tasks, escalations, available, reason, runtime = [], [], True, None, None
     try:
         async with services.odm.session() as odm:
             tasks = [_task(item) for item in await odm.feed("tasks", claimed_by=agent_id)]
+            runtime = await _runtime(odm, agent_id)
             if odm.offers("escalations"):
                 escalations = [_escalation(item) for item in await odm.feed("escalations", status="pending",
                                                                             agent_id=agent_id)]
@@ -88,6 +101,7 @@ async def my_work(services: BusServices, agent_id: str) -> MyWork:
         available, reason = False, str(exc)
     return MyWork(
         agent_id=agent_id,
+        runtime=runtime,
         tasks=tasks,
         escalations=escalations,
         odm_available=available,
@@ -96,6 +110,19 @@ async def my_work(services: BusServices, agent_id: str) -> MyWork:
         messages=[UnreadMessage(**{k: r[k] for k in UnreadMessage.model_fields}) for r in page.rows],
         leases=[Lease(**{k: r[k] for k in Lease.model_fields}) for r in leases],
     )
+
+
+async def _runtime(odm: Any, agent_id: str) -> MyRuntime | None:
+    """The agent's runtime from ``odm://runtimes/{id}``; None when it has none (or the ODM serves no runtimes)."""
+    if "odm://runtimes/{id}" not in odm.templates:
+        return None
+    try:
+        item = await odm.read_json(f"odm://runtimes/{agent_id}")
+    except Unavailable as exc:
+        if "not_found" in str(exc):
+            return None
+        raise
+    return MyRuntime(**{k: item.get(k) for k in MyRuntime.model_fields})
 
 
 @read_only

@@ -8,12 +8,13 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 
 __all__ = [
     "AgentId", "Allocation", "Cost", "EvolutionAction", "ExecutionMode", "HostRole", "HostStatus", "IdeaSource",
+    "KnowledgeType", "OutputType", "ScheduleMode",
     "DEFAULT_LEASE_SECONDS", "IdemKey", "InitiatedBy", "Kind", "LeaseSeconds", "Limit", "LifecyclePhase", "LongText", "Minutes", "Name",
     "NotificationChannel", "Priority", "Ref", "ReviewCycle", "ShortText", "SourceChannel", "Tag", "Tags",
     "ThreadType", "Title", "UserRole",
 ]
 
-Kind = Literal["project", "sprint", "ticket", "task", "discussion_thread", "idea"]
+Kind = Literal["project", "sprint", "ticket", "task", "discussion_thread", "idea", "research_task", "knowledge_object"]
 Priority = Literal["low", "normal", "high", "critical"]
 ExecutionMode = Literal["headless", "rc_attachable", "scheduled", "event_driven", "interactive"]
 EvolutionAction = Literal["split", "spawn_subticket", "merge", "reassign", "defer", "cancel", "revive"]
@@ -29,6 +30,9 @@ IdeaSource = Literal["user", "agent", "dream", "research", "discussion", "extern
 ReviewCycle = Literal["weekly", "monthly", "quarterly", "on_demand"]
 ThreadType = Literal["intake", "clarification", "design", "review", "recovery", "research"]
 SourceChannel = Literal["ui", "rc", "cli", "api", "imported"]
+OutputType = Literal["digest", "comparison", "watchlist", "synthesis", "presentation", "candidate_scan"]
+KnowledgeType = Literal["rule", "skill", "document", "blueprint", "reflection", "profile", "log", "research_output"]
+ScheduleMode = Literal["immediate", "delayed", "periodic", "event_driven", "idle_window"]
 
 # Texts and ids are checked (lengths) but advertised as plain strings: the default toolset's tools/list must stay
 # within 16 KB, and a refusal names the limit ([invalid_argument] ... at most N characters).

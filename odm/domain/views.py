@@ -184,8 +184,14 @@ class TaskDetail(TaskOut, Budget):
     input_refs: list[str]
     output_refs: list[str]
     spec_snapshot: dict[str, Any] | None
+    sla_due_at: datetime | None = None
+    queued_at: datetime | None = None  # §8.4 markers, each set once
     started_at: datetime | None
+    first_activity_at: datetime | None = None
     completed_at: datetime | None
+    time_status: str | None = None  # §8.5: on_track | at_risk | breached; None = no deadline and no planned duration
+    delay_category: str | None = None  # dependency | human_wait | retry | unknown
+    delay_reason: str | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -9,15 +9,24 @@ from odm.services import (
     escalations,
     evolution,
     ideas,
+    interventions,
+    knowledge,
     projects,
     reads,
     registry,
     report,
+    runtimes,
+    scheduling,
+    sessions,
+    surfaces,
     tasks,
+    templates,
     tickets,
+    timing,
     transitions,
 )
 from odm.services._work import OdmServices
 
 __all__ = ["OdmServices", "activities", "budgets", "claims", "escalation_reads", "escalations", "evolution", "ideas",
-           "projects", "reads", "registry", "report", "tasks", "tickets", "transitions"]
+           "interventions", "knowledge", "projects", "reads", "registry", "report", "runtimes", "scheduling", "sessions",
+           "surfaces", "tasks", "templates", "tickets", "timing", "transitions"]

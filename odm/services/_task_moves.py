@@ -11,6 +11,7 @@ import asyncpg
 
 from odm.domain.lifecycles import DEAD, FINISHED, LIFECYCLES
 from odm.domain.rules import keeps_claim, placement, spec_stale
+from odm.domain.timing import time_health
 from odm.domain.views import TaskDetail, TaskOut
 from odm.errors import Conflict, InvalidTransition
 from odm.services._parents import follow_ticket
@@ -35,6 +36,7 @@ async def task_out(w: Work, row: asyncpg.Record, depends_on: list[str] | None = 
 
 async def task_detail(w: Work, row: asyncpg.Record) -> TaskDetail:
     data = jsonish(row) | budget_fields("task", row)
+    data |= time_health(data, await w.now(), len(await w.tasks.incomplete_dependencies(row["id"])))
     return TaskDetail.model_validate(data | {
         "depends_on": await w.tasks.depends_on(row["id"]),
         "blocks": await w.tasks.blocks(row["id"]),

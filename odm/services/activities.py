@@ -33,6 +33,7 @@ from odm.services import budgets
 from odm.services._budget_pause import pause_for_budget
 from odm.services._task_moves import check_claim
 from odm.services._work import OdmServices, Work, dec, need, read_only, transactional
+from odm.services.sessions import check_activity_refs
 from odm.store import decode_cursor, encode_cursor
 from odm.store.activities import ACTIVITY_COLUMNS, GIVEN
 
@@ -112,6 +113,8 @@ async def _record_one(w: Work, cmd: ActivityRecord) -> ActivityRecorded:
     if cmd.idempotency_key is not None:
         raise InvalidArgument("idempotency_key: record_activity takes none; send the activity with its key through "
                               "record_activities (--toolsets accounting)")
+    if cmd.session_id is not None or cmd.execution_surface_id is not None:
+        await check_activity_refs(w, [("", cmd.agent_runtime_id, cmd.session_id, cmd.execution_surface_id)])
     row = await w.activities.record_one(cmd.task_id, ACCEPTING_STATUSES, cmd.claim_token, _values(cmd), cmd.tokens())
     if row is None:
         await _explain_refusal(w, cmd)
@@ -190,6 +193,8 @@ async def _record_batch(w: Work, items: list[ActivityRecord]) -> BatchOut:
                         note=f"already recorded under the same idempotency_key: {', '.join(replayed)}")
     tasks = {t["id"]: t for t in await w.activities.lock_tasks(sorted({i.task_id for i in items}))}
     _check_items(items, tasks)
+    await check_activity_refs(w, [(f"items[{i}].", item.agent_runtime_id, item.session_id, item.execution_surface_id)
+                                  for i, item in enumerate(items) if item.session_id or item.execution_surface_id])
     now = await w.now()
     ids = await w.activities.next_ids(len(items))
     seq = {k: t["activity_count"] for k, t in tasks.items()}

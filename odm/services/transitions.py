@@ -16,6 +16,7 @@ from odm.services._parents import follow_groups
 from odm.services._task_moves import check_claim, move_task
 from odm.services._work import Work, dumps, jsonish, need, transactional
 from odm.services.budgets import release_hold
+from odm.services.knowledge import check_research_move
 from odm.store import Store
 
 __all__ = ["list_overrides", "transition"]
@@ -25,7 +26,8 @@ _REVIEW_DAYS = {"weekly": 7, "monthly": 30, "quarterly": 91}
 
 def _store(w: Work, kind: str) -> Store:
     return {"project": w.projects, "sprint": w.sprints, "ticket": w.tickets, "task": w.tasks,
-            "discussion_thread": w.threads, "idea": w.ideas}[kind]
+            "discussion_thread": w.threads, "idea": w.ideas, "research_task": w.research,
+            "knowledge_object": w.knowledge}[kind]
 
 
 @transactional
@@ -47,6 +49,8 @@ async def transition(w: Work, cmd: Transition) -> TransitionOut:
                                     f"the pairs are {', '.join(lc.pairs)}")
     else:
         lc.check(source, target, subject=subject)
+        if cmd.kind == "research_task":
+            check_research_move(row, target)
     effects: list[str] = []
     if cmd.kind == "task":
         check_claim(row, cmd.claim_token)
@@ -74,6 +78,8 @@ async def _move_other(w: Work, kind: str, row: asyncpg.Record, target: str, effe
     extra: dict[str, Any] = {}
     if kind == "discussion_thread" and status == "complete":
         extra["closed_at"] = await w.now()
+    if kind == "research_task" and status == "complete":
+        extra["completed_at"] = await w.now()
     if kind == "idea":
         now = await w.now()
         extra["last_reviewed_at"] = now

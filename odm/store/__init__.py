@@ -13,8 +13,10 @@ from odm.store.activities import ActivityStore
 from odm.store.budgets import BudgetStore, EvaluationStore
 from odm.store.claims import ClaimStore
 from odm.store.escalations import DecisionStore, EscalationStore
+from odm.store.execution import RuntimeStore, SessionStore, SurfaceStore, TemplateStore
 from odm.store.history import HistoryStore
 from odm.store.idempotency import IdempotencyStore
+from odm.store.knowledge import KnowledgeStore, ResearchStore, ScheduleStore
 from odm.store.planning import IdeaStore, ThreadStore
 from odm.store.projects import ProjectStore, RosterStore, SprintStore
 from odm.store.records import EvolutionStore, OverrideStore
@@ -129,3 +131,31 @@ class OdmStores:
     @cached_property
     def evaluations(self) -> EvaluationStore:
         return EvaluationStore(self.conn)
+
+    @cached_property
+    def research(self) -> ResearchStore:
+        return ResearchStore(self.conn)
+
+    @cached_property
+    def knowledge(self) -> KnowledgeStore:
+        return KnowledgeStore(self.conn)
+
+    @cached_property
+    def schedules(self) -> ScheduleStore:
+        return ScheduleStore(self.conn)
+
+    @cached_property
+    def templates(self) -> TemplateStore:
+        return TemplateStore(self.conn)
+
+    @cached_property
+    def surfaces(self) -> SurfaceStore:
+        return SurfaceStore(self.conn)
+
+    @cached_property
+    def runtimes(self) -> RuntimeStore:
+        return RuntimeStore(self.conn)
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        return SessionStore(self.conn)

@@ -40,7 +40,8 @@ _STARTED = f"coalesce(${7 + GIVEN.index('started_at')}::timestamptz, now())"
 
 _RECORD_ONE = f"""
 WITH tk AS (
-    UPDATE tasks SET activity_count = activity_count + 1, {_ADD.format(duration="actual_duration_minutes")}
+    UPDATE tasks SET activity_count = activity_count + 1, first_activity_at = coalesce(first_activity_at, now()),
+                     {_ADD.format(duration="actual_duration_minutes")}
     WHERE id = $1 AND status = ANY($2::text[]) AND ($3::bigint IS NULL OR (claim_token = $3 AND claimed_by IS NOT NULL))
     RETURNING id, ticket_id, project_id, activity_count, status_state, cost_cap, plan_cost, cost_unknown_count,
               actual_cost, actual_cost - coalesce($4::numeric, 0) AS before, budget_status
@@ -130,7 +131,8 @@ class ActivityStore(Store):
         """Add per-row amounts to the totals of ``level`` rows ``keys`` (locked in id order first)."""
         table, duration = _LEVELS[level]
         await self.conn.execute(f"SELECT 1 FROM {table} WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE", keys)
-        extra = ", activity_count = activity_count + d.n" if level == "task" else ""
+        extra = (", activity_count = activity_count + d.n, "
+                 "first_activity_at = coalesce(x.first_activity_at, CASE WHEN d.n > 0 THEN now() END)" if level == "task" else "")
         hard = "cost_cap" if level == "task" else "budget_hard_limit"
         return await self.conn.fetch(
             f"""UPDATE {table} x SET actual_cost = x.actual_cost + d.cost, cost_unknown_count = x.cost_unknown_count + d.unknown,

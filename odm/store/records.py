@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from odm.domain.models import OverrideRecord, TicketEvolution
@@ -45,3 +47,15 @@ class OverrideStore(Store):
                ORDER BY created_at DESC, length(id) DESC, id DESC LIMIT $3""",
             scope_type, scope_ref, limit,
         )
+
+    async def in_effect(self, scope_type: str, scope_ref: str, now: datetime) -> list[asyncpg.Record]:
+        """Interventions on a runtime or session whose window holds ``now`` and that no revocation in effect undoes."""
+        return await self.conn.fetch(
+            """SELECT o.* FROM override_records o
+               WHERE o.scope_type = $1 AND o.scope_ref = $2 AND o.override_type <> 'revoke' AND o.effective_from <= $3
+                 AND (o.effective_until IS NULL OR o.effective_until > $3)
+                 AND NOT EXISTS (SELECT 1 FROM override_records r WHERE r.revokes_id = o.id AND r.effective_from <= $3)
+               ORDER BY o.effective_from, length(o.id), o.id""", scope_type, scope_ref, now)
+
+    async def revocation_of(self, override_id: str) -> asyncpg.Record | None:
+        return await self.conn.fetchrow("SELECT * FROM override_records WHERE revokes_id = $1", override_id)

@@ -18,6 +18,8 @@ _SOURCES = {  # every branch names its columns: any of them may come first in th
     "idea": _COLUMNS.format(kind="idea", title="title", table="ideas"),
     "discussion_thread": _COLUMNS.format(kind="discussion_thread", title="coalesce(title, left(summary, 80), id)",
                                          table="discussion_threads"),
+    "research_task": _COLUMNS.format(kind="research_task", title="name", table="research_tasks"),
+    "knowledge_object": _COLUMNS.format(kind="knowledge_object", title="title", table="knowledge_objects"),
 }
 SEARCHABLE = tuple(_SOURCES)
 

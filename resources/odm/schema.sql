@@ -63,6 +63,23 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+CREATE FUNCTION public.odm_task_markers() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN  -- a state move never clears a marker (an explicit new value is still taken)
+        NEW.queued_at := coalesce(NEW.queued_at, OLD.queued_at);
+        NEW.started_at := coalesce(NEW.started_at, OLD.started_at);
+        NEW.first_activity_at := coalesce(NEW.first_activity_at, OLD.first_activity_at);
+    END IF;
+    IF NEW.queued_at IS NULL AND (NEW.status, NEW.state) IN (('plan', 'queued'), ('ready', 'ready')) THEN
+        NEW.queued_at := now();
+    END IF;
+    IF NEW.started_at IS NULL AND NEW.status = 'execute' AND NEW.state = 'active' THEN
+        NEW.started_at := now();
+    END IF;
+    RETURN NEW;
+END $$;
 CREATE TABLE public.activities (
     id text NOT NULL,
     task_id text NOT NULL,
@@ -227,6 +244,108 @@ CREATE SEQUENCE public.activity_id_seq
     NO MINVALUE
     NO MAXVALUE
     CACHE 1;
+CREATE TABLE public.agent_runtimes (
+    id text NOT NULL,
+    agent_id text GENERATED ALWAYS AS (id) STORED,
+    agent_template_id text NOT NULL,
+    runtime_kind text NOT NULL,
+    parent_runtime_id text,
+    root_runtime_id text,
+    orchestrator_id text,
+    assigned_ticket_id text,
+    assigned_task_id text,
+    current_goal text,
+    execution_surface_id text,
+    current_session_id text,
+    provider text,
+    model text,
+    auth_method text,
+    auth_account text,
+    api_key_ref text,
+    litellm_model_id text,
+    host_id text,
+    status text NOT NULL,
+    state text NOT NULL,
+    status_state text GENERATED ALWAYS AS (((status || '.'::text) || state)) STORED,
+    health_state text DEFAULT 'healthy'::text NOT NULL,
+    last_heartbeat_at timestamp with time zone,
+    started_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    last_error text,
+    recoverable boolean DEFAULT true NOT NULL,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    labels text[] DEFAULT '{}'::text[] NOT NULL,
+    source_system text,
+    source_ref text,
+    correlation_id text,
+    idempotency_key text,
+    CONSTRAINT agent_runtimes_auth_method_check CHECK ((auth_method = ANY (ARRAY['oauth'::text, 'api_key'::text, 'litellm'::text]))),
+    CONSTRAINT agent_runtimes_check CHECK ((parent_runtime_id <> id)),
+    CONSTRAINT agent_runtimes_health_state_check CHECK ((health_state = ANY (ARRAY['healthy'::text, 'degraded'::text, 'blocked'::text, 'failed'::text, 'recovering'::text]))),
+    CONSTRAINT agent_runtimes_id_check CHECK ((id ~ '^[0-9]{3}$'::text)),
+    CONSTRAINT agent_runtimes_runtime_kind_check CHECK ((runtime_kind = ANY (ARRAY['orchestrator'::text, 'specialist'::text, 'worker'::text, 'interface'::text, 'system'::text])))
+);
+CREATE SEQUENCE public.agent_template_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+CREATE TABLE public.agent_templates (
+    id text DEFAULT ('tpl-'::text || nextval('public.agent_template_id_seq'::regclass)) NOT NULL,
+    agent_id text NOT NULL,
+    version integer NOT NULL,
+    name text NOT NULL,
+    roles text[] DEFAULT '{}'::text[] NOT NULL,
+    is_master boolean DEFAULT false NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    topics text[] DEFAULT '{}'::text[] NOT NULL,
+    responsibilities text[] DEFAULT '{}'::text[] NOT NULL,
+    allowed_tools text[] DEFAULT '{}'::text[] NOT NULL,
+    required_skills text[] DEFAULT '{}'::text[] NOT NULL,
+    default_provider text,
+    default_model text,
+    default_auth_method text,
+    default_auth_account text,
+    execution_modes text[] DEFAULT '{}'::text[] NOT NULL,
+    parent_required boolean DEFAULT false NOT NULL,
+    max_children integer,
+    max_parallel_runs integer,
+    cost_priority text DEFAULT 'normal'::text NOT NULL,
+    max_cost_per_run numeric,
+    preferred_cost_tier text,
+    status text DEFAULT 'ready'::text NOT NULL,
+    state text DEFAULT 'ready'::text NOT NULL,
+    status_state text GENERATED ALWAYS AS (((status || '.'::text) || state)) STORED,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    labels text[] DEFAULT '{}'::text[] NOT NULL,
+    source_system text,
+    source_ref text,
+    correlation_id text,
+    idempotency_key text,
+    CONSTRAINT agent_templates_agent_id_check CHECK ((agent_id ~ '^[0-9]{3}$'::text)),
+    CONSTRAINT agent_templates_check CHECK ((is_master = (agent_id = '000'::text))),
+    CONSTRAINT agent_templates_cost_priority_check CHECK ((cost_priority = ANY (ARRAY['low'::text, 'normal'::text, 'high'::text, 'critical'::text]))),
+    CONSTRAINT agent_templates_default_auth_method_check CHECK ((default_auth_method = ANY (ARRAY['oauth'::text, 'api_key'::text, 'litellm'::text]))),
+    CONSTRAINT agent_templates_execution_modes_check CHECK ((execution_modes <@ ARRAY['headless'::text, 'rc_attachable'::text, 'scheduled'::text, 'event_driven'::text, 'interactive'::text])),
+    CONSTRAINT agent_templates_max_children_check CHECK ((max_children >= 0)),
+    CONSTRAINT agent_templates_max_cost_per_run_check CHECK ((max_cost_per_run >= (0)::numeric)),
+    CONSTRAINT agent_templates_max_parallel_runs_check CHECK ((max_parallel_runs >= 1)),
+    CONSTRAINT agent_templates_name_check CHECK ((length(name) > 0)),
+    CONSTRAINT agent_templates_preferred_cost_tier_check CHECK ((preferred_cost_tier = ANY (ARRAY['economy'::text, 'standard'::text, 'premium'::text]))),
+    CONSTRAINT agent_templates_roles_check CHECK (((cardinality(roles) > 0) AND (roles <@ ARRAY['orchestrator'::text, 'governor'::text, 'rule_steward'::text, 'prompt_steward'::text, 'module_steward'::text, 'specialist'::text, 'worker'::text, 'interface'::text]))),
+    CONSTRAINT agent_templates_version_check CHECK ((version >= 1))
+);
 CREATE TABLE public.audit_log (
     id bigint NOT NULL,
     at timestamp with time zone DEFAULT now() NOT NULL,
@@ -405,6 +524,43 @@ CREATE SEQUENCE public.evolution_id_seq
     NO MINVALUE
     NO MAXVALUE
     CACHE 1;
+CREATE SEQUENCE public.surface_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+CREATE TABLE public.execution_surfaces (
+    id text DEFAULT ('srf-'::text || nextval('public.surface_id_seq'::regclass)) NOT NULL,
+    name text NOT NULL,
+    type text NOT NULL,
+    provider text NOT NULL,
+    node_id text,
+    auth_mode text NOT NULL,
+    endpoint_ref text,
+    workspace_ref text,
+    supports_headless boolean DEFAULT false NOT NULL,
+    supports_rc boolean DEFAULT false NOT NULL,
+    supports_resume boolean DEFAULT false NOT NULL,
+    supports_mcp boolean DEFAULT false NOT NULL,
+    status text DEFAULT 'ready'::text NOT NULL,
+    state text DEFAULT 'ready'::text NOT NULL,
+    status_state text GENERATED ALWAYS AS (((status || '.'::text) || state)) STORED,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    labels text[] DEFAULT '{}'::text[] NOT NULL,
+    source_system text,
+    source_ref text,
+    correlation_id text,
+    idempotency_key text,
+    CONSTRAINT execution_surfaces_auth_mode_check CHECK ((auth_mode = ANY (ARRAY['subscription'::text, 'api_key'::text, 'hybrid'::text]))),
+    CONSTRAINT execution_surfaces_name_check CHECK ((length(name) > 0)),
+    CONSTRAINT execution_surfaces_type_check CHECK ((type = ANY (ARRAY['claude_code'::text, 'codex'::text, 'gemini_cli'::text, 'custom_cli'::text, 'api_worker'::text, 'local_model'::text, 'web_fallback'::text])))
+);
 CREATE SEQUENCE public.host_id_seq
     START WITH 1
     INCREMENT BY 1
@@ -530,6 +686,47 @@ CREATE TABLE public.idempotency_keys (
     object_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL
 );
+CREATE SEQUENCE public.knowledge_object_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+CREATE TABLE public.knowledge_objects (
+    id text DEFAULT ('ko-'::text || nextval('public.knowledge_object_id_seq'::regclass)) NOT NULL,
+    type text NOT NULL,
+    title text NOT NULL,
+    summary text DEFAULT ''::text NOT NULL,
+    topics text[] DEFAULT '{}'::text[] NOT NULL,
+    source text NOT NULL,
+    content_ref text,
+    content_sha256 text NOT NULL,
+    content_size bigint NOT NULL,
+    content_type text,
+    inline_body text,
+    version text DEFAULT '1'::text NOT NULL,
+    research_task_id text,
+    status text NOT NULL,
+    state text NOT NULL,
+    status_state text GENERATED ALWAYS AS (((status || '.'::text) || state)) STORED,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    labels text[] DEFAULT '{}'::text[] NOT NULL,
+    source_system text,
+    source_ref text,
+    correlation_id text,
+    idempotency_key text,
+    search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, ((((title || ' '::text) || summary) || ' '::text) || COALESCE(inline_body, ''::text)))) STORED,
+    CONSTRAINT knowledge_objects_check CHECK (((content_ref IS NULL) <> (inline_body IS NULL))),
+    CONSTRAINT knowledge_objects_content_sha256_check CHECK ((content_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT knowledge_objects_content_size_check CHECK ((content_size >= 0)),
+    CONSTRAINT knowledge_objects_inline_body_check CHECK ((octet_length(inline_body) <= 4096)),
+    CONSTRAINT knowledge_objects_type_check CHECK ((type = ANY (ARRAY['rule'::text, 'skill'::text, 'document'::text, 'blueprint'::text, 'reflection'::text, 'profile'::text, 'log'::text, 'research_output'::text])))
+);
 CREATE SEQUENCE public.override_id_seq
     START WITH 1
     INCREMENT BY 1
@@ -566,8 +763,10 @@ CREATE TABLE public.override_records (
     source_ref text,
     correlation_id text,
     idempotency_key text,
-    CONSTRAINT override_records_override_type_check CHECK ((override_type = ANY (ARRAY['pause'::text, 'resume'::text, 'constrain'::text, 'reroute'::text, 'force_module'::text, 'force_surface'::text, 'bypass'::text, 'cancel'::text]))),
-    CONSTRAINT override_records_scope_type_check CHECK ((scope_type = ANY (ARRAY['task'::text, 'agent_runtime'::text, 'session'::text, 'escalation_request'::text, 'module_route'::text, 'policy'::text, 'project'::text, 'sprint'::text, 'ticket'::text, 'discussion_thread'::text, 'idea'::text])))
+    revokes_id text,
+    CONSTRAINT override_records_override_type_check CHECK ((override_type = ANY (ARRAY['pause'::text, 'resume'::text, 'constrain'::text, 'reroute'::text, 'force_module'::text, 'force_surface'::text, 'bypass'::text, 'cancel'::text, 'revoke'::text]))),
+    CONSTRAINT override_records_revocation CHECK (((override_type = 'revoke'::text) = (revokes_id IS NOT NULL))),
+    CONSTRAINT override_records_scope_type_check CHECK ((scope_type = ANY (ARRAY['task'::text, 'agent_runtime'::text, 'session'::text, 'escalation_request'::text, 'module_route'::text, 'policy'::text, 'project'::text, 'sprint'::text, 'ticket'::text, 'discussion_thread'::text, 'idea'::text, 'research_task'::text, 'knowledge_object'::text])))
 );
 CREATE SEQUENCE public.roster_binding_id_seq
     START WITH 1
@@ -646,6 +845,141 @@ END) STORED,
     CONSTRAINT projects_budget_warning_pct_check CHECK (((budget_warning_pct > (0)::numeric) AND (budget_warning_pct <= (100)::numeric))),
     CONSTRAINT projects_lifecycle_phase_check CHECK ((lifecycle_phase = ANY (ARRAY['topic'::text, 'research'::text, 'blueprint'::text, 'review'::text, 'planning'::text, 'execution'::text, 'integration'::text, 'production'::text, 'maintenance'::text]))),
     CONSTRAINT projects_plan_cost_check CHECK ((plan_cost >= (0)::numeric))
+);
+CREATE SEQUENCE public.research_task_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+CREATE TABLE public.research_tasks (
+    id text DEFAULT ('rt-'::text || nextval('public.research_task_id_seq'::regclass)) NOT NULL,
+    project_id text,
+    ticket_id text,
+    parent_task_id text,
+    name text NOT NULL,
+    objective text NOT NULL,
+    topic_ids text[] DEFAULT '{}'::text[] NOT NULL,
+    source_classes text[] DEFAULT '{}'::text[] NOT NULL,
+    output_type text NOT NULL,
+    review_required boolean DEFAULT false NOT NULL,
+    owner_runtime_id text,
+    recurrence text,
+    destination_refs text[] DEFAULT '{}'::text[] NOT NULL,
+    latest_output_ref text,
+    latest_output_sha256 text,
+    latest_output_size bigint,
+    latest_output_summary text,
+    output_count integer DEFAULT 0 NOT NULL,
+    status text NOT NULL,
+    state text NOT NULL,
+    status_state text GENERATED ALWAYS AS (((status || '.'::text) || state)) STORED,
+    completed_at timestamp with time zone,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    labels text[] DEFAULT '{}'::text[] NOT NULL,
+    source_system text,
+    source_ref text,
+    correlation_id text,
+    idempotency_key text,
+    search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, ((((name || ' '::text) || objective) || ' '::text) || COALESCE(latest_output_summary, ''::text)))) STORED,
+    CONSTRAINT research_tasks_output_type_check CHECK ((output_type = ANY (ARRAY['digest'::text, 'comparison'::text, 'watchlist'::text, 'synthesis'::text, 'presentation'::text, 'candidate_scan'::text])))
+);
+CREATE SEQUENCE public.schedule_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+CREATE TABLE public.schedule_occurrences (
+    schedule_id text NOT NULL,
+    due_at timestamp with time zone NOT NULL,
+    handed_to text,
+    handed_at timestamp with time zone DEFAULT now() NOT NULL,
+    missed integer DEFAULT 0 NOT NULL
+);
+CREATE TABLE public.schedules (
+    id text DEFAULT ('sch-'::text || nextval('public.schedule_id_seq'::regclass)) NOT NULL,
+    task_id text,
+    research_task_id text,
+    mode text NOT NULL,
+    run_at timestamp with time zone,
+    cron_expr text,
+    timezone text DEFAULT 'UTC'::text NOT NULL,
+    dependency_event text,
+    idle_policy_id text,
+    max_delay_sec integer,
+    status text DEFAULT 'active'::text NOT NULL,
+    next_due_at timestamp with time zone,
+    last_due_at timestamp with time zone,
+    handed_count integer DEFAULT 0 NOT NULL,
+    missed_count integer DEFAULT 0 NOT NULL,
+    cancel_reason text,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    labels text[] DEFAULT '{}'::text[] NOT NULL,
+    source_system text,
+    source_ref text,
+    correlation_id text,
+    idempotency_key text,
+    CONSTRAINT schedules_check CHECK (((task_id IS NULL) <> (research_task_id IS NULL))),
+    CONSTRAINT schedules_check1 CHECK (((mode <> 'periodic'::text) OR (cron_expr IS NOT NULL))),
+    CONSTRAINT schedules_check2 CHECK (((cron_expr IS NULL) OR (mode = ANY (ARRAY['periodic'::text, 'idle_window'::text])))),
+    CONSTRAINT schedules_check3 CHECK (((mode = 'event_driven'::text) = (dependency_event IS NOT NULL))),
+    CONSTRAINT schedules_max_delay_sec_check CHECK ((max_delay_sec > 0)),
+    CONSTRAINT schedules_mode_check CHECK ((mode = ANY (ARRAY['immediate'::text, 'delayed'::text, 'periodic'::text, 'event_driven'::text, 'idle_window'::text]))),
+    CONSTRAINT schedules_status_check CHECK ((status = ANY (ARRAY['active'::text, 'finished'::text, 'cancelled'::text])))
+);
+CREATE SEQUENCE public.session_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+CREATE TABLE public.sessions (
+    id text DEFAULT ('ses-'::text || nextval('public.session_id_seq'::regclass)) NOT NULL,
+    agent_runtime_id text NOT NULL,
+    execution_surface_id text NOT NULL,
+    external_session_ref text,
+    external_thread_ref text,
+    status text NOT NULL,
+    state text NOT NULL,
+    status_state text GENERATED ALWAYS AS (((status || '.'::text) || state)) STORED,
+    opened_by text,
+    context_snapshot_ref text,
+    transcript_ref text,
+    transcript_sha256 text,
+    transcript_bytes bigint,
+    checkpoint_ref text,
+    last_checkpoint_at timestamp with time zone,
+    last_activity_at timestamp with time zone,
+    resumable boolean DEFAULT false NOT NULL,
+    rc_attachable boolean DEFAULT false NOT NULL,
+    crash_count integer DEFAULT 0 NOT NULL,
+    last_error text,
+    closed_at timestamp with time zone,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    labels text[] DEFAULT '{}'::text[] NOT NULL,
+    source_system text,
+    source_ref text,
+    correlation_id text,
+    idempotency_key text,
+    CONSTRAINT sessions_check CHECK ((((transcript_ref IS NULL) = (transcript_sha256 IS NULL)) AND ((transcript_ref IS NULL) = (transcript_bytes IS NULL)))),
+    CONSTRAINT sessions_transcript_bytes_check CHECK ((transcript_bytes >= 0)),
+    CONSTRAINT sessions_transcript_sha256_check CHECK ((transcript_sha256 ~ '^[0-9a-f]{64}$'::text))
 );
 CREATE SEQUENCE public.sprint_id_seq
     START WITH 1
@@ -769,6 +1103,8 @@ CASE
     ELSE 'within_budget'::text
 END) STORED,
     constraints text[] DEFAULT '{}'::text[] NOT NULL,
+    queued_at timestamp with time zone,
+    first_activity_at timestamp with time zone,
     CONSTRAINT tasks_check CHECK (((claimed_by IS NULL) = (claim_expires_at IS NULL))),
     CONSTRAINT tasks_cost_cap_check CHECK ((cost_cap >= (0)::numeric)),
     CONSTRAINT tasks_execution_mode_check CHECK ((execution_mode = ANY (ARRAY['headless'::text, 'rc_attachable'::text, 'scheduled'::text, 'event_driven'::text, 'interactive'::text]))),
@@ -953,6 +1289,10 @@ ALTER TABLE ONLY public.activities_2027_01
     ADD CONSTRAINT activities_2027_01_pkey PRIMARY KEY (id, created_at);
 ALTER TABLE ONLY public.activity_evaluations
     ADD CONSTRAINT activity_evaluations_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.agent_runtimes
+    ADD CONSTRAINT agent_runtimes_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.agent_templates
+    ADD CONSTRAINT agent_templates_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.budget_holds
@@ -965,6 +1305,10 @@ ALTER TABLE ONLY public.discussion_threads
     ADD CONSTRAINT discussion_threads_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.escalation_requests
     ADD CONSTRAINT escalation_requests_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.execution_surfaces
+    ADD CONSTRAINT execution_surfaces_name_key UNIQUE (name);
+ALTER TABLE ONLY public.execution_surfaces
+    ADD CONSTRAINT execution_surfaces_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.hosts
     ADD CONSTRAINT hosts_name_key UNIQUE (name);
 ALTER TABLE ONLY public.hosts
@@ -977,12 +1321,22 @@ ALTER TABLE ONLY public.ideas
     ADD CONSTRAINT ideas_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.idempotency_keys
     ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (scope, key);
+ALTER TABLE ONLY public.knowledge_objects
+    ADD CONSTRAINT knowledge_objects_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.override_records
     ADD CONSTRAINT override_records_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.project_agent_bindings
     ADD CONSTRAINT project_agent_bindings_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.projects
     ADD CONSTRAINT projects_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.research_tasks
+    ADD CONSTRAINT research_tasks_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.schedule_occurrences
+    ADD CONSTRAINT schedule_occurrences_pkey PRIMARY KEY (schedule_id, due_at);
+ALTER TABLE ONLY public.schedules
+    ADD CONSTRAINT schedules_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.sprints
     ADD CONSTRAINT sprints_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.task_dependencies
@@ -1009,12 +1363,20 @@ CREATE INDEX activities_type ON ONLY public.activities USING btree (activity_typ
 CREATE INDEX activities_2026_12_activity_type_created_at_idx ON public.activities_2026_12 USING btree (activity_type, created_at);
 CREATE INDEX activities_agent ON ONLY public.activities USING btree (agent_runtime_id, created_at);
 CREATE INDEX activities_2026_12_agent_runtime_id_created_at_idx ON public.activities_2026_12 USING btree (agent_runtime_id, created_at);
+CREATE INDEX activities_session ON ONLY public.activities USING btree (session_id, created_at) WHERE (session_id IS NOT NULL);
+CREATE INDEX activities_2026_12_session_id_created_at_idx ON public.activities_2026_12 USING btree (session_id, created_at) WHERE (session_id IS NOT NULL);
 CREATE INDEX activities_task ON ONLY public.activities USING btree (task_id, created_at);
 CREATE INDEX activities_2026_12_task_id_created_at_idx ON public.activities_2026_12 USING btree (task_id, created_at);
 CREATE INDEX activities_2027_01_activity_type_created_at_idx ON public.activities_2027_01 USING btree (activity_type, created_at);
 CREATE INDEX activities_2027_01_agent_runtime_id_created_at_idx ON public.activities_2027_01 USING btree (agent_runtime_id, created_at);
+CREATE INDEX activities_2027_01_session_id_created_at_idx ON public.activities_2027_01 USING btree (session_id, created_at) WHERE (session_id IS NOT NULL);
 CREATE INDEX activities_2027_01_task_id_created_at_idx ON public.activities_2027_01 USING btree (task_id, created_at);
 CREATE INDEX activity_evaluations_activity ON public.activity_evaluations USING btree (activity_id);
+CREATE INDEX agent_runtimes_health ON public.agent_runtimes USING btree (health_state, id);
+CREATE INDEX agent_runtimes_parent ON public.agent_runtimes USING btree (parent_runtime_id) WHERE ((status <> ALL (ARRAY['complete'::text, 'archive'::text])) AND (status_state <> 'recover.failed'::text));
+CREATE INDEX agent_runtimes_template ON public.agent_runtimes USING btree (agent_template_id);
+CREATE UNIQUE INDEX agent_templates_one_master ON public.agent_templates USING btree (version) WHERE is_master;
+CREATE UNIQUE INDEX agent_templates_version ON public.agent_templates USING btree (agent_id, version);
 CREATE INDEX audit_log_at ON public.audit_log USING btree (at);
 CREATE UNIQUE INDEX budget_holds_open ON public.budget_holds USING btree (task_id) WHERE (released_at IS NULL);
 CREATE UNIQUE INDEX cost_ledger_activity ON public.cost_ledger USING btree (activity_id);
@@ -1033,12 +1395,24 @@ CREATE INDEX human_decisions_task ON public.human_decisions USING btree (applies
 CREATE INDEX idea_threads_thread ON public.idea_threads USING btree (thread_id);
 CREATE INDEX ideas_search ON public.ideas USING gin (search);
 CREATE INDEX ideas_status_review ON public.ideas USING btree (status_state, next_review_at);
+CREATE INDEX knowledge_objects_research ON public.knowledge_objects USING btree (research_task_id);
+CREATE INDEX knowledge_objects_search ON public.knowledge_objects USING gin (search);
+CREATE INDEX knowledge_objects_status_state ON public.knowledge_objects USING btree (status_state, id);
+CREATE UNIQUE INDEX override_records_one_revocation ON public.override_records USING btree (revokes_id) WHERE (revokes_id IS NOT NULL);
 CREATE INDEX override_records_scope ON public.override_records USING btree (scope_type, scope_ref);
 CREATE UNIQUE INDEX project_agent_bindings_current ON public.project_agent_bindings USING btree (project_id, agent_id) WHERE (left_at IS NULL);
 CREATE UNIQUE INDEX project_agent_bindings_one_orchestrator ON public.project_agent_bindings USING btree (project_id) WHERE ((left_at IS NULL) AND is_project_orchestrator);
 CREATE INDEX projects_budget ON public.projects USING btree (id) WHERE (budget_status <> 'within_budget'::text);
 CREATE INDEX projects_parent ON public.projects USING btree (parent_project_id);
 CREATE INDEX projects_search ON public.projects USING gin (search);
+CREATE INDEX research_tasks_search ON public.research_tasks USING gin (search);
+CREATE INDEX research_tasks_status_state ON public.research_tasks USING btree (status_state, id);
+CREATE INDEX schedule_occurrences_handed ON public.schedule_occurrences USING btree (handed_at);
+CREATE INDEX schedules_due ON public.schedules USING btree (next_due_at, id) WHERE ((status = 'active'::text) AND (next_due_at IS NOT NULL));
+CREATE INDEX schedules_event ON public.schedules USING btree (dependency_event) WHERE ((status = 'active'::text) AND (mode = 'event_driven'::text));
+CREATE INDEX schedules_research_task ON public.schedules USING btree (research_task_id);
+CREATE INDEX schedules_task ON public.schedules USING btree (task_id);
+CREATE INDEX sessions_runtime ON public.sessions USING btree (agent_runtime_id, created_at);
 CREATE INDEX sprints_budget ON public.sprints USING btree (id) WHERE (budget_status <> 'within_budget'::text);
 CREATE INDEX sprints_project ON public.sprints USING btree (project_id);
 CREATE INDEX task_dependencies_blocks ON public.task_dependencies USING btree (depends_on_id);
@@ -1064,23 +1438,35 @@ CREATE UNIQUE INDEX users_one_primary ON public.users USING btree (is_primary) W
 ALTER INDEX public.activities_type ATTACH PARTITION public.activities_2026_12_activity_type_created_at_idx;
 ALTER INDEX public.activities_agent ATTACH PARTITION public.activities_2026_12_agent_runtime_id_created_at_idx;
 ALTER INDEX public.activities_pkey ATTACH PARTITION public.activities_2026_12_pkey;
+ALTER INDEX public.activities_session ATTACH PARTITION public.activities_2026_12_session_id_created_at_idx;
 ALTER INDEX public.activities_task ATTACH PARTITION public.activities_2026_12_task_id_created_at_idx;
 ALTER INDEX public.activities_type ATTACH PARTITION public.activities_2027_01_activity_type_created_at_idx;
 ALTER INDEX public.activities_agent ATTACH PARTITION public.activities_2027_01_agent_runtime_id_created_at_idx;
 ALTER INDEX public.activities_pkey ATTACH PARTITION public.activities_2027_01_pkey;
+ALTER INDEX public.activities_session ATTACH PARTITION public.activities_2027_01_session_id_created_at_idx;
 ALTER INDEX public.activities_task ATTACH PARTITION public.activities_2027_01_task_id_created_at_idx;
 CREATE TRIGGER activities_append_only BEFORE DELETE OR UPDATE ON public.activities FOR EACH ROW EXECUTE FUNCTION public.odm_activity_completion_only();
 CREATE TRIGGER activity_evaluations_append_only BEFORE DELETE OR UPDATE ON public.activity_evaluations FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
+CREATE TRIGGER agent_templates_append_only BEFORE DELETE OR UPDATE ON public.agent_templates FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
+CREATE TRIGGER agent_templates_no_truncate BEFORE TRUNCATE ON public.agent_templates FOR EACH STATEMENT EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER budget_holds_append_only BEFORE DELETE OR UPDATE ON public.budget_holds FOR EACH ROW EXECUTE FUNCTION public.odm_budget_hold_release_only();
 CREATE TRIGGER cost_ledger_append_only BEFORE DELETE OR UPDATE ON public.cost_ledger FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER human_decisions_append_only BEFORE DELETE OR UPDATE ON public.human_decisions FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER human_decisions_no_truncate BEFORE TRUNCATE ON public.human_decisions FOR EACH STATEMENT EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER override_records_append_only BEFORE DELETE OR UPDATE ON public.override_records FOR EACH ROW EXECUTE FUNCTION public.odm_override_revocation_only();
+CREATE TRIGGER schedule_occurrences_append_only BEFORE DELETE OR UPDATE ON public.schedule_occurrences FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
+CREATE TRIGGER tasks_markers BEFORE INSERT OR UPDATE ON public.tasks FOR EACH ROW EXECUTE FUNCTION public.odm_task_markers();
 CREATE TRIGGER ticket_evolutions_append_only BEFORE DELETE OR UPDATE ON public.ticket_evolutions FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 CREATE TRIGGER time_ledger_append_only BEFORE DELETE OR UPDATE ON public.time_ledger FOR EACH ROW EXECUTE FUNCTION public.odm_append_only();
 ALTER TABLE public.activities
     ADD CONSTRAINT activities_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id);
+ALTER TABLE ONLY public.agent_runtimes
+    ADD CONSTRAINT agent_runtimes_agent_template_id_fkey FOREIGN KEY (agent_template_id) REFERENCES public.agent_templates(id);
+ALTER TABLE ONLY public.agent_runtimes
+    ADD CONSTRAINT agent_runtimes_execution_surface_id_fkey FOREIGN KEY (execution_surface_id) REFERENCES public.execution_surfaces(id);
+ALTER TABLE ONLY public.agent_runtimes
+    ADD CONSTRAINT agent_runtimes_parent_runtime_id_fkey FOREIGN KEY (parent_runtime_id) REFERENCES public.agent_runtimes(id);
 ALTER TABLE ONLY public.budget_holds
     ADD CONSTRAINT budget_holds_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id);
 ALTER TABLE ONLY public.discussion_threads
@@ -1105,10 +1491,30 @@ ALTER TABLE ONLY public.ideas
     ADD CONSTRAINT ideas_ticket_id_fkey FOREIGN KEY (ticket_id) REFERENCES public.tickets(id);
 ALTER TABLE ONLY public.ideas
     ADD CONSTRAINT ideas_topic_id_fkey FOREIGN KEY (topic_id) REFERENCES public.topics(id);
+ALTER TABLE ONLY public.knowledge_objects
+    ADD CONSTRAINT knowledge_objects_research_task_id_fkey FOREIGN KEY (research_task_id) REFERENCES public.research_tasks(id);
+ALTER TABLE ONLY public.override_records
+    ADD CONSTRAINT override_records_revokes_id_fkey FOREIGN KEY (revokes_id) REFERENCES public.override_records(id);
 ALTER TABLE ONLY public.project_agent_bindings
     ADD CONSTRAINT project_agent_bindings_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id);
 ALTER TABLE ONLY public.projects
     ADD CONSTRAINT projects_parent_project_id_fkey FOREIGN KEY (parent_project_id) REFERENCES public.projects(id);
+ALTER TABLE ONLY public.research_tasks
+    ADD CONSTRAINT research_tasks_parent_task_id_fkey FOREIGN KEY (parent_task_id) REFERENCES public.tasks(id);
+ALTER TABLE ONLY public.research_tasks
+    ADD CONSTRAINT research_tasks_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id);
+ALTER TABLE ONLY public.research_tasks
+    ADD CONSTRAINT research_tasks_ticket_id_fkey FOREIGN KEY (ticket_id) REFERENCES public.tickets(id);
+ALTER TABLE ONLY public.schedule_occurrences
+    ADD CONSTRAINT schedule_occurrences_schedule_id_fkey FOREIGN KEY (schedule_id) REFERENCES public.schedules(id);
+ALTER TABLE ONLY public.schedules
+    ADD CONSTRAINT schedules_research_task_id_fkey FOREIGN KEY (research_task_id) REFERENCES public.research_tasks(id);
+ALTER TABLE ONLY public.schedules
+    ADD CONSTRAINT schedules_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id);
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_agent_runtime_id_fkey FOREIGN KEY (agent_runtime_id) REFERENCES public.agent_runtimes(id);
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_execution_surface_id_fkey FOREIGN KEY (execution_surface_id) REFERENCES public.execution_surfaces(id);
 ALTER TABLE ONLY public.sprints
     ADD CONSTRAINT sprints_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id);
 ALTER TABLE ONLY public.task_dependencies

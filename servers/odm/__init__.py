@@ -1,4 +1,5 @@
-"""odm-mcp: the Operational Domain Model (projects, sprints, tickets, tasks, ideas, threads, claims, accounting)."""
+"""odm-mcp: the Operational Domain Model (projects, sprints, tickets, tasks, ideas, threads, claims, accounting,
+research and knowledge, the scheduler; execution: templates, runtimes, sessions)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from servers.odm import (
     completions,
     escalations,
     evolution,
+    execution,
     ideas,
+    knowledge,
     projects,
     prompts,
     registry,
     reports,
     resources,
+    scheduler,
     search,
     tasks,
     tickets,
@@ -36,9 +40,12 @@ TOOLSETS = {
     "planning": "sprints, ideas, discussion threads, topics, users, hosts, rosters, imports, assignment, lists",
     "claims": "claim administration for the Bus or an operator: renew or release all claims of an agent",
     "accounting": "activities in batches, their completion and evaluations, activity lists, budgets and cost caps",
+    "execution": "who works and where (agent templates, execution surfaces, runtimes, sessions, interventions) and the "
+                 "scheduler (schedule tasks and research tasks, due_schedules for orchestrators, events, cancel)",
+    "knowledge": "research tasks and their outputs, knowledge objects (content by reference)",
 }
 _GROUPS = (projects, tickets, tasks, transitions, claims, escalations, accounting, reports, evolution, search, ideas,
-           registry)
+           registry, knowledge, scheduler, execution)
 tools = ToolRegistry(TOOLSETS, [m.tools for m in _GROUPS])
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from odm.domain.commands import (
     NextTask,
 )
+from odm.domain.execution_views import RuntimeHeartbeat
 from odm.domain.types import (
     DEFAULT_LEASE_SECONDS,
     AgentId,
@@ -17,12 +18,12 @@ from odm.domain.types import (
 from odm.domain.views import (
     NextTaskOut,
 )
-from odm.services import claims
+from odm.services import claims, runtimes
 from odm.services import claims as claim_service
 from servers.app import ToolGroup
 from servers.odm._context import given, services
 
-__all__ = ["next_task", "renew_claims", "release_claims"]
+__all__ = ["heartbeat_runtime", "next_task", "renew_claims", "release_claims"]
 
 tools = ToolGroup()
 PLAN, CLAIMS = "planning", "claims"
@@ -54,3 +55,11 @@ async def renew_claims(ctx: Context, agent_id: AgentId, lease_seconds: LeaseSeco
 async def release_claims(ctx: Context, agent_id: AgentId) -> Claims:
     """Release every claim of an agent (e.g. it is gone): running tasks return to ready.ready for others."""
     return Claims(agent_id=agent_id, task_ids=await claims.release_claims(services(ctx), agent_id))
+
+
+@tools.tool(CLAIMS, title="Heartbeat runtime", read_only=False, destructive=False, idempotent=True, open_world=False)
+async def heartbeat_runtime(ctx: Context, agent_id: AgentId, renew_claims: bool = False,
+                            lease_seconds: LeaseSeconds | None = None) -> RuntimeHeartbeat:
+    """What bus-mcp calls on an agent's heartbeat: stamp its runtime's last_heartbeat_at (answering its health) and,
+    with renew_claims, extend its claims as renew_claims does. Errors: [budget_exceeded] a claim is held for budget."""
+    return await runtimes.heartbeat(services(ctx), agent_id, renew_claims, lease_seconds)

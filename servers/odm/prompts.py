@@ -1,5 +1,6 @@
 """odm-mcp prompts from ``prompts/``: plan_ticket (with the ticket and its tasks), triage_ideas (the ideas due),
-escalate_to_human (with the task) and morning_brief (with the daily execution report and the open escalations)."""
+escalate_to_human (with the task), spawn_agent (with the template) and
+morning_brief (with the daily execution report and the open escalations)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from mcp.server.mcpserver import Context
 
 from odm.domain.report import ReportQuery
 from odm.domain.report_render import cell
-from odm.services import escalation_reads, ideas, report, tickets
+from odm.services import escalation_reads, ideas, report, runtimes, templates, tickets
 from odm.services import tasks as task_service
 from servers.app.prompts import install_prompt
 from servers.kernel.errors import describe_exception
@@ -25,6 +26,36 @@ def register(server: MCPServer) -> None:
     install_prompt(server, "triage_ideas", _triage_values)
     install_prompt(server, "escalate_to_human", _escalate_values)
     install_prompt(server, "morning_brief", _brief_values)
+    install_prompt(server, "spawn_agent", _spawn_values)
+
+
+async def _spawn_values(ctx: Context, args: dict[str, str]) -> dict[str, str]:
+    key = args.get("template", "")
+    try:
+        t = await templates.get_template(services(ctx), key)
+        running = await runtimes.list_runtimes(services(ctx), limit=200)
+    except Exception as exc:
+        text = f"(template {key} could not be read: {describe_exception(exc, action='prompt spawn_agent')})"
+        return {"template_summary": text, "running": "unknown", "parent_hint": ""}
+    policy, cost = t.spawn_policy, t.cost_profile
+    binding = ", ".join(f"{k} {v}" for k, v in (("provider", t.default_provider), ("model", t.default_model),
+                                                ("auth", t.default_auth_method), ("account", t.default_auth_account))
+                        if v) or "none (give provider and model)"
+    limits = (f"parent required: {'yes' if policy.parent_required else 'no'}; max_children per runtime: "
+              f"{policy.max_children if policy.max_children is not None else 'unlimited'}; max_parallel_runs: "
+              f"{policy.max_parallel_runs if policy.max_parallel_runs is not None else 'unlimited'}")
+    summary = (f"Template {t.agent_id} v{t.version} ({t.id}): {t.name}{' - the master' if t.is_master else ''}\n"
+               f"Roles: {', '.join(t.roles)}\n{t.description or '(no description)'}\n"
+               f"Responsibilities: {'; '.join(t.responsibilities) or 'none listed'}\n"
+               f"Allowed tools: {', '.join(t.allowed_tools) or 'any'}; skills: {', '.join(t.required_skills) or 'none'}\n"
+               f"Execution modes: {', '.join(t.execution_modes) or 'unspecified'}\nDefault binding: {binding}\n"
+               f"Spawn policy: {limits}\nCost profile: priority {cost.priority}, max per run "
+               f"{cost.max_cost_per_run if cost.max_cost_per_run is not None else 'unset'}, tier "
+               f"{cost.preferred_cost_tier or 'unset'}")
+    mine = [f"{r.id} [{r.status_state}, {r.health_state}]" for r in running.items if r.agent_template_id == t.id]
+    hint = ("It needs a parent: give parent_runtime_id, the runtime that spawns it (usually yours)."
+            if policy.parent_required else "A parent is optional: give parent_runtime_id when you spawn it as a child.")
+    return {"template_summary": summary, "running": ", ".join(mine) or "none", "parent_hint": hint}
 
 
 async def _plan_ticket_values(ctx: Context, args: dict[str, str]) -> dict[str, str]:

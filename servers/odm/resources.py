@@ -16,9 +16,10 @@ from mcp.server.mcpserver.exceptions import ResourceError
 
 from odm.domain.lifecycles import LIFECYCLES, describe_follows
 from odm.domain.report import ReportQuery
-from odm.services import budgets, escalation_reads, reads, report, tickets
+from odm.services import budgets, escalation_reads, knowledge, reads, report, tickets
 from odm.services import tasks as task_service
 from servers.kernel.errors import describe_exception
+from servers.odm import execution_reads
 from servers.odm._context import services, with_keyword_argument
 
 __all__ = ["register"]
@@ -39,6 +40,7 @@ async def _answer(uri: str, work: Awaitable[Any]) -> str:
 
 def register(server: MCPServer) -> None:
     """Serve the resources of odm-mcp on ``server``."""
+    execution_reads.register(server, _answer)
 
     @server.resource("odm://tickets/{id}", name="ticket", title="Ticket", mime_type=JSON,
                      description="A ticket with its tasks (compact), sub-tickets, plan and evolution lineage.")
@@ -55,9 +57,20 @@ def register(server: MCPServer) -> None:
     async def ready(ctx: Context, project_id: str | None = None) -> str:
         return await _answer("odm://ready", reads.ready_tasks(services(ctx), project_id or None))
 
+    @server.resource("odm://research/{id}", name="research_task", title="Research task", mime_type=JSON,
+                     description="A research task with its latest output (by reference), knowledge objects and schedules.")
+    async def research(id: str, ctx: Context) -> str:
+        return await _answer(f"odm://research/{id}", knowledge.get_research_task(services(ctx), id))
+
+    @server.resource("odm://knowledge/{id}", name="knowledge_object", title="Knowledge object", mime_type=JSON,
+                     description="A knowledge object: content_ref, sha256 and size (or a small inline body), version.")
+    async def knowledge_object(id: str, ctx: Context) -> str:
+        return await _answer(f"odm://knowledge/{id}", knowledge.get_knowledge_object(services(ctx), id))
+
     @server.resource("odm://lifecycles/{kind}", name="lifecycle", title="Lifecycle", mime_type=JSON,
                      description="Allowed (status, state) pairs and transitions of project, sprint, ticket, task, "
-                                 "discussion_thread, idea or escalation; reserved moves name the tool that makes them; "
+                                 "discussion_thread, idea, escalation, research_task, knowledge_object, runtime or session; "
+                                 "reserved moves name the tool that makes them; "
                                  "automatic: the moves the ODM makes itself (parents following their children, blocked "
                                  "dependents).")
     async def lifecycle(kind: str) -> str:

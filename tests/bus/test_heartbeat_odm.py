@@ -72,7 +72,7 @@ async def test_heartbeat_with_work_in_flight_renews_the_agents_odm_claims_by_the
 
 
 async def test_heartbeat_still_succeeds_when_the_odm_cannot_renew_and_says_why(suite_settings, tmp_path):
-    async with _odm(suite_settings, tmp_path) as url:  # default toolset: no renew_claims
+    async with _odm(suite_settings, tmp_path) as url:  # default toolset: no heartbeat_runtime
         await _claim_then_nearly_expire(url, suite_settings.odm_dsn)
         async with _bus_with_agent_002(suite_settings, url) as client:
             without_tool = await call(client, "heartbeat", agent_id="002", in_flight=["1001.01"])
@@ -81,7 +81,7 @@ async def test_heartbeat_still_succeeds_when_the_odm_cannot_renew_and_says_why(s
     for answer in (without_tool, unreachable):
         assert answer["status"] == "online" and answer["odm_claims_renewed"] is None
         assert answer["odm_note"].endswith("call the ODM's next_task to renew the claim you hold")
-    assert "renew_claims" in without_tool["odm_note"] and "unreachable" in unreachable["odm_note"]
+    assert "heartbeat_runtime" in without_tool["odm_note"] and "unreachable" in unreachable["odm_note"]
     assert await _seconds_left(suite_settings.odm_dsn) <= 5
 
 

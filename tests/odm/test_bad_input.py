@@ -16,6 +16,9 @@ WHEN = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-01-14T00:00:00Z"
 NOT_FOUND, INVALID, TRANSITION, CONFLICT, CYCLE = ("not_found", "invalid_argument", "invalid_transition", "conflict",
                                                   "dependency_cycle")
 
+OUTPUT = {"content_ref": "s3://bucket/out.md", "content_sha256": "0" * 64, "content_size": 1}
+KNOW = {"type": "document", "title": "k", "source": "test"}
+# "$R" research task, "$K" knowledge object, "$C" a cancelled schedule;
 # "$P" project, "$T" ticket, "$A"/"$B" tasks (B depends on A), "$I" idea, "$H" thread, "$S" sprint
 CASES: dict[str, list[tuple[dict[str, Any], str]]] = {
     "create_project": [({"name": TITLE}, INVALID), ({"name": "x", "parent_project_id": "$T"}, NOT_FOUND),
@@ -48,6 +51,10 @@ CASES: dict[str, list[tuple[dict[str, Any], str]]] = {
                    ({"kind": "task", "id": "$A", "status": "execute", "state": "active"}, TRANSITION),
                    ({"kind": "ticket", "id": "$T", "status": "archive", "state": "archived"}, TRANSITION),
                    ({"kind": "task", "id": "$A", "status": "x" * 65}, INVALID),
+                   ({"kind": "research_task", "id": "$R", "status": "complete", "state": "completed"}, TRANSITION),
+                   ({"kind": "research_task", "id": "rt-99", "status": "ready", "state": "queued"}, NOT_FOUND),
+                   ({"kind": "knowledge_object", "id": "$K", "status": "ready", "state": "ready"}, TRANSITION),
+                   ({"kind": "knowledge_object", "id": "$K", "status": "complete", "state": "completed"}, TRANSITION),
                    ({"kind": "task", "id": "$A", "status": "complete", "state": "cancelled", "override": True}, INVALID),
                    ({"kind": "task", "id": "$A", "status": "complete", "state": "cancelled", "reason": "y" * 2001}, INVALID),
                    ({"kind": "task", "id": "$A", "status": "complete", "state": "cancelled", "claim_token": 5}, CONFLICT)],
@@ -161,6 +168,61 @@ CASES: dict[str, list[tuple[dict[str, Any], str]]] = {
     "register_host": [({"name": "h", "role": "toaster"}, INVALID), ({"name": "h", "role": "worker", "vcpus": -1}, INVALID),
                       ({"name": "h", "role": "worker", "ram_gb": -2}, INVALID)],
     "list_hosts": [({"all": True}, INVALID)],
+    "create_research_task": [({"name": "x", "objective": "o", "output_type": "essay"}, INVALID),
+                             ({"name": "x", "objective": "o", "output_type": "digest", "ticket_id": "1999"}, NOT_FOUND),
+                             ({"name": "x", "objective": "o", "output_type": "digest", "parent_task_id": "$T"}, NOT_FOUND),
+                             ({"name": TITLE, "objective": "o", "output_type": "digest"}, INVALID),
+                             ({"name": "x", "objective": LONG, "output_type": "digest"}, INVALID)],
+    "record_research_output": [({**OUTPUT, "research_task_id": "$R"}, TRANSITION), ({**OUTPUT, "research_task_id": "rt-99"}, NOT_FOUND),
+                               ({**OUTPUT, "research_task_id": "$R", "content_sha256": "xyz"}, INVALID),
+                               ({**OUTPUT, "research_task_id": "$R", "content_ref": "no-scheme"}, INVALID),
+                               ({**OUTPUT, "research_task_id": "$R", "content_size": -1}, INVALID)],
+    "list_research_tasks": [({"status_state": "execute.rework"}, INVALID), ({"limit": 0}, INVALID), ({"cursor": "zz"}, INVALID)],
+    "create_knowledge_object": [({**KNOW, "body": "x" * 4097}, INVALID), (KNOW, INVALID),
+                                ({**KNOW, "body": "b", "content_ref": "s3://b/k"}, INVALID),
+                                ({**KNOW, "body": "b", "content_sha256": "0" * 64}, INVALID),
+                                ({**KNOW, "type": "essay", "body": "b"}, INVALID),
+                                ({**KNOW, "body": "b", "research_task_id": "rt-99"}, NOT_FOUND),
+                                ({**KNOW, "body": "b", "topics": ["topic-99"]}, NOT_FOUND)],
+    "list_knowledge_objects": [({"status_state": "complete.completed"}, INVALID), ({"type": "essay"}, INVALID)],
+    "schedule": [({"mode": "periodic", "task_id": "$A", "cron_expr": "61 * * * *"}, INVALID),
+                 ({"mode": "periodic", "task_id": "$A"}, INVALID), ({"mode": "immediate", "task_id": "1001.99"}, NOT_FOUND),
+                 ({"mode": "immediate"}, INVALID), ({"mode": "delayed", "task_id": "$A"}, INVALID),
+                 ({"mode": "immediate", "task_id": "$A", "timezone": "Mars/Olympus"}, INVALID),
+                 ({"mode": "event_driven", "task_id": "$A"}, INVALID), ({"mode": "hourly", "task_id": "$A"}, INVALID),
+                 ({"mode": "immediate", "research_task_id": "rt-99"}, NOT_FOUND),
+                 ({"mode": "immediate", "task_id": "$A", "cron_expr": "* * * * *"}, INVALID)],
+    "due_schedules": [({"now": "2026-01-01T00:00:00"}, INVALID), ({"now": "1999-01-01T00:00:00Z"}, INVALID),
+                      ({"limit": 0}, INVALID)],
+    "fire_event": [({"event": ""}, INVALID), ({"event": "x" * 201}, INVALID)],
+    "list_schedules": [({"status": "paused"}, INVALID), ({"limit": 0}, INVALID)],
+    "set_time_target": [({"task_id": "1001.99", "plan_duration_minutes": 5}, NOT_FOUND), ({"task_id": "$A"}, INVALID),
+                        ({"task_id": "$A", "plan_duration_minutes": -1}, INVALID),
+                        ({"task_id": "$A", "sla_due_at": "2026-01-01T00:00:00"}, INVALID)],
+    "cancel_schedule": [({"schedule_id": "sch-99"}, NOT_FOUND), ({"schedule_id": "$C"}, CONFLICT)],
+    # execution: "000" is the shipped master template (max_parallel_runs 1, no runtime yet)
+    "create_agent_template": [({"agent_id": "1", "name": "x", "roles": ["worker"]}, INVALID),
+                              ({"agent_id": "001", "name": "x", "roles": ["worker"], "is_master": True}, INVALID),
+                              ({"agent_id": "000", "name": "x", "roles": ["orchestrator"], "is_master": True}, CONFLICT),
+                              ({"agent_id": "002", "name": "x", "roles": []}, INVALID),
+                              ({"agent_id": "002", "name": "x", "roles": ["boss"]}, INVALID),
+                              ({"agent_id": "002", "name": "x", "roles": ["worker"], "previous_version": 1}, INVALID),
+                              ({"agent_id": "002", "name": "x", "roles": ["worker"],
+                                "spawn_policy": {"max_children": -1}}, INVALID)],
+    "register_surface": [({"name": "s", "type": "vscode", "provider": "p", "auth_mode": "api_key"}, INVALID),
+                         ({"name": "s", "type": "codex", "provider": "p", "auth_mode": "free"}, INVALID)],
+    "spawn_runtime": [({"agent_id": "1011", "template": "000"}, INVALID), ({"agent_id": "101", "template": "404"}, NOT_FOUND),
+                      ({"agent_id": "101", "template": "000", "parent_runtime_id": "999"}, NOT_FOUND),
+                      ({"agent_id": "101", "template": "000", "execution_surface_id": "srf-9"}, NOT_FOUND)],
+    "transition_runtime": [({"runtime_id": "999", "to": "execute.active"}, NOT_FOUND), ({"runtime_id": "abc", "to": "x"}, INVALID)],
+    "open_session": [({"runtime_id": "999", "execution_surface_id": "srf-1"}, NOT_FOUND)],
+    "transition_session": [({"session_id": "ses-9", "to": "complete.closed"}, NOT_FOUND),
+                           ({"session_id": "ses-9", "to": "x", "transcript": {"uri": "s3://a", "sha256": "zz", "bytes": 1}},
+                            INVALID)],
+    "intervene": [({"scope_type": "task", "scope_ref": "x", "reason": "r", "mode": "pause"}, INVALID),
+                  ({"scope_type": "agent_runtime", "scope_ref": "999", "reason": "r", "mode": "pause"}, NOT_FOUND),
+                  ({"scope_type": "agent_runtime", "scope_ref": "999", "reason": "r"}, INVALID)],
+    "heartbeat_runtime": [({"agent_id": ""}, INVALID), ({"agent_id": "a", "lease_seconds": 0}, INVALID)],
 }
 
 
@@ -182,7 +244,12 @@ async def _seed(client) -> dict[str, str]:
     sprint = await call(client, "create_sprint", project_id=project["id"], name="S", **WHEN)
     idea = await call(client, "create_idea", title="i")
     thread = await call(client, "create_thread", thread_type="intake", title="h")
-    return {"$P": project["id"], "$T": ticket["id"], "$A": a["id"], "$B": b["id"], "$S": sprint["id"],
+    research = await call(client, "create_research_task", name="r", objective="o", output_type="digest")
+    know = await call(client, "create_knowledge_object", **KNOW, body="b")
+    cancelled = await call(client, "schedule", mode="delayed", task_id=a["id"], run_at="2030-01-01T00:00:00Z")
+    await call(client, "cancel_schedule", schedule_id=cancelled["id"])
+    return {"$R": research["id"], "$K": know["id"], "$C": cancelled["id"],
+            "$P": project["id"], "$T": ticket["id"], "$A": a["id"], "$B": b["id"], "$S": sprint["id"],
             "$I": idea["id"], "$H": thread["id"]}
 
 

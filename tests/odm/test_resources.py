@@ -120,7 +120,7 @@ async def test_lifecycles_are_served_as_data(odm_settings, kind):
 async def test_an_unknown_lifecycle_kind_is_not_found(odm_settings):
     async with connect_client(odm.SPEC, odm_settings) as client:
         with pytest.raises(MCPError) as caught:
-            await client.read_resource("odm://lifecycles/session")
+            await client.read_resource("odm://lifecycles/spaceship")
     assert str(caught.value).startswith("[not_found]") and "ticket" in str(caught.value)
 
 
@@ -132,7 +132,10 @@ async def test_resource_templates_are_listed(odm_settings):
                          "odm://feeds/budgets{?cursor,limit}",
                          "odm://escalations{?status}", "odm://escalations/{id}",
                          "odm://feeds/escalations{?status,task_id,agent_id,cursor,limit}",
-                         "odm://reports/execution-summary{?timeframe,from,to,agent_id,ticket_id}"}
+                         "odm://reports/execution-summary{?timeframe,from,to,agent_id,ticket_id}",
+                         "odm://research/{id}", "odm://knowledge/{id}",
+                         "odm://templates{?cursor}", "odm://templates/{agent_id}", "odm://runtimes{?health,cursor}",
+                         "odm://runtimes/{id}", "odm://sessions/{id}"}
 
 
 async def test_plan_ticket_prompt_shows_the_ticket_and_its_tasks(odm_settings, era):

@@ -11,6 +11,11 @@ from tests.conftest import connect_client
 DEFAULT = {"create_project", "create_ticket", "create_task", "update_task", "transition", "next_task",
            "evolve_ticket", "search", "escalate", "decide", "record_activity", "execution_report"}
 ACCOUNTING = {"record_activities", "complete_activity", "evaluate_activity", "list_activities", "set_budget"}
+KNOWLEDGE = {"create_research_task", "record_research_output", "list_research_tasks", "create_knowledge_object",
+             "list_knowledge_objects"}
+EXECUTION = {"schedule", "due_schedules", "fire_event", "list_schedules", "cancel_schedule", "set_time_target",
+             "create_agent_template", "register_surface", "spawn_runtime", "transition_runtime", "open_session",
+             "transition_session", "intervene"}
 
 
 async def test_the_default_toolset_is_the_designs_twelve_tools_within_16_kb(odm_settings):
@@ -39,12 +44,15 @@ async def test_planning_tools_come_only_with_the_planning_toolset_and_read_tools
         claims = {t.name for t in (await client.list_tools()).tools}
     async with connect_client(odm.SPEC, odm_settings, toolsets="accounting") as client:
         accounting = {t.name for t in (await client.list_tools()).tools}
+    async with connect_client(odm.SPEC, odm_settings, toolsets="knowledge,execution") as client:
+        knowledge_execution = {t.name for t in (await client.list_tools()).tools}
     async with connect_client(odm.SPEC, odm_settings, toolsets="all") as client:
         tools = (await client.list_tools()).tools
+    assert knowledge_execution - DEFAULT - {"health"} == KNOWLEDGE | EXECUTION
     assert len(planning - DEFAULT - {"health"}) == 26 and "assign_task" in planning
-    assert claims - DEFAULT - {"health"} == {"renew_claims", "release_claims"}
+    assert claims - DEFAULT - {"health"} == {"renew_claims", "release_claims", "heartbeat_runtime"}
     assert accounting - DEFAULT - {"health"} == ACCOUNTING
-    assert len(tools) == len(DEFAULT) + 1 + 26 + 2 + len(ACCOUNTING)
+    assert len(tools) == len(DEFAULT) + 1 + 26 + 3 + len(ACCOUNTING) + len(KNOWLEDGE) + len(EXECUTION)
     for tool in tools:
         reads = tool.name.startswith(("list_", "get_")) or tool.name in ("search", "health", "execution_report")
         assert tool.annotations.read_only_hint is reads, tool.name

@@ -1,8 +1,9 @@
 """Every lifecycle of the work graph, as data, derived from blueprint §5; checked at import.
 
 Sources: §5.2/5.3 (global vocabularies), §5.4 (invalid patterns), §5.5.1 ticket, §5.5.2 task,
-§5.5.8 discussion thread, §5.5.9 + §4.3B idea (union of both flows), §5.5.5 escalation request, §5.6 (human gates and the
-resume rule), §5.7 (recovery pairs). Project and sprint have no 5.5.x set: they use the global
+§5.5.8 discussion thread, §5.5.9 + §4.3B idea (union of both flows), §5.5.5 escalation request, §5.5.7 knowledge
+object, §5.5.10 research task, §5.5.3 agent runtime, §5.5.4 session, §5.6 (human gates and the resume rule),
+§5.7 (recovery pairs). Project and sprint have no 5.5.x set: they use the global
 vocabularies in the ticket's shape (create -> plan -> ready -> execute -> review -> complete ->
 archive) without its approval gate.
 
@@ -16,6 +17,15 @@ Judgement calls beyond the typical flows, all deliberate:
 * within a status, §5.3 states move freely where the status allows them (paused, waiting,
   blocked for execution; a claim released returns ``execute.active -> ready.ready``);
 * an idea has no state vocabulary in the spec; each idea status carries one fixed global state;
+* a research task's "Rework" (§5.5.10) has no state of its own: review sends it back to ``execute.active``;
+  a recurring one returns from ``complete.completed`` to ``ready.queued`` for its next cycle (the service refuses
+  that for a task without ``recurrence``), and one with ``review_required`` cannot skip review (also the service);
+* a knowledge object under review is ``review.draft``; "Rework" is ``review.rework``; a ready object may go back to
+  review (``review.draft``) when its content is revised; a draft may be archived without review;
+* a runtime is spawned ready (``ready.ready``); its recovery is the §5.7 trio (``recover.ready`` -> ``recover.retry``
+  -> ``execute.active``, or ``recover.failed``); a session's recovery is its own §5.5.4 pair
+  (``recover.crashed`` -> ``recover.recovering`` -> ``execute.active``): the session vocabulary has no
+  ready/retry/failed states, so a kind that uses one pair of the §5.7 trio must have all three;
 * automatic moves (``follow`` edges and the rules of ``follow.py``): parents follow their children into
   execute and review and back; a task whose dependency is cancelled or failed waits in ``plan.blocked``.
 """
@@ -186,6 +196,60 @@ _ESCALATION = {
     "archive.archived": "",
 }
 
+# §5.5.10: Create -> Ready -> Execute -> Review -> Complete -> Archive; Review -> Rework -> Execute; recurring ones
+# return to ready after each completed cycle
+_RESEARCH_TASK = {
+    "create.draft": "ready.queued complete.cancelled",
+    "ready.queued": "execute.active create.draft complete.cancelled",
+    "execute.active": "execute.waiting execute.blocked review.active complete.completed complete.cancelled",
+    "execute.waiting": "execute.active execute.blocked complete.cancelled",
+    "execute.blocked": "execute.active execute.waiting complete.cancelled",
+    "review.active": "complete.completed execute.active complete.cancelled",
+    "complete.completed": "ready.queued archive.archived",
+    "complete.cancelled": "archive.archived",
+    "archive.archived": "",
+}
+
+# §5.5.3: Spawn -> Ready -> Active, Active <-> Waiting/Paused, Active -> Recover -> Retry -> Active | Failed
+_RUNTIME = {
+    "create.queued": "ready.ready complete.cancelled",
+    "ready.ready": "execute.active complete.cancelled",
+    "execute.active": "execute.paused execute.blocked discussion.waiting recover.ready complete.completed complete.cancelled",
+    "execute.paused": "execute.active recover.ready complete.cancelled",
+    "execute.blocked": "execute.active execute.paused recover.ready complete.cancelled",
+    "discussion.waiting": "execute.active complete.cancelled",
+    "recover.ready": "recover.retry recover.failed complete.cancelled",
+    "recover.retry": "execute.active recover.failed complete.cancelled",
+    "recover.failed": "archive.archived",
+    "complete.completed": "archive.archived",
+    "complete.cancelled": "archive.archived",
+    "archive.archived": "",
+}
+
+# §5.5.7: Create -> Review -> Ready | Rework; Rework -> Review; Ready -> Archive
+_KNOWLEDGE_OBJECT = {
+    "create.draft": "review.draft archive.archived",
+    "review.draft": "ready.ready review.rework archive.archived",
+    "review.rework": "review.draft archive.archived",
+    "ready.ready": "review.draft archive.archived",
+    "archive.archived": "",
+}
+
+# §5.5.4: Start -> Active, Active <-> Idle/Paused/WaitingHuman, Active -> Crashed -> Recovering -> Active, Closed
+_SESSION = {
+    "create.queued": "ready.idle execute.active complete.closed",
+    "ready.idle": "execute.active complete.closed",
+    "execute.active": "execute.idle execute.paused execute.blocked discussion.waiting recover.crashed complete.closed",
+    "execute.idle": "execute.active recover.crashed complete.closed",
+    "execute.paused": "execute.active recover.crashed complete.closed",
+    "execute.blocked": "execute.active recover.crashed complete.closed",
+    "discussion.waiting": "execute.active",
+    "recover.crashed": "recover.recovering complete.closed",
+    "recover.recovering": "execute.active recover.crashed complete.closed",
+    "complete.closed": "archive.archived",
+    "archive.archived": "",
+}
+
 _DEFINITIONS = {
     "project": (GLOBAL_STATUSES[:5] + ("complete", "archive"),
                 ("draft", "ready", "active", "paused", "blocked", "completed", "cancelled", "archived"), "create.draft", _PROJECT),
@@ -204,6 +268,17 @@ _DEFINITIONS = {
     "escalation": (("create", "discussion", "approval", "complete", "archive"),
                    ("queued", "waiting", "active", "responded", "expired", "cancelled", "completed", "archived"),
                    "create.queued", _ESCALATION),
+    "research_task": (("create", "ready", "execute", "review", "complete", "archive"),
+                      ("draft", "queued", "active", "waiting", "blocked", "completed", "cancelled", "archived"),
+                      "create.draft", _RESEARCH_TASK),
+    "knowledge_object": (("create", "review", "ready", "archive"), ("draft", "ready", "rework", "archived"),
+                         "create.draft", _KNOWLEDGE_OBJECT),
+    "runtime": (("create", "ready", "execute", "discussion", "recover", "complete", "archive"),
+                ("queued", "ready", "active", "paused", "waiting", "blocked", "retry", "failed", "completed", "cancelled",
+                 "archived"), "create.queued", _RUNTIME),
+    "session": (("create", "ready", "execute", "discussion", "recover", "complete", "archive"),
+                ("queued", "active", "idle", "paused", "waiting", "blocked", "crashed", "recovering", "closed", "archived"),
+                "create.queued", _SESSION),
 }
 
 _TERMINAL_STATES = frozenset({"completed", "cancelled", "failed", "archived", "promoted", "closed", "expired"})
@@ -235,7 +310,8 @@ def check_spec_rules(lc: Lifecycle) -> None:
             exits = {t for t in lc.edges[pair] if split_pair(t)[0] != status} - RESUME_TARGETS
             if exits:
                 raise fail(f"{pair} resumes only to {sorted(RESUME_TARGETS)} (§5.6), not {sorted(exits)}")
-    if "recover" in lc.statuses and any(p not in lc.edges for p in RECOVERY_PAIRS):
+    uses_trio = any(p in lc.edges for p in RECOVERY_PAIRS)  # a session recovers by crashed -> recovering instead
+    if "recover" in lc.statuses and uses_trio and any(p not in lc.edges for p in RECOVERY_PAIRS):
         raise fail(f"recovery needs {', '.join(RECOVERY_PAIRS)} (§5.7)")
     for src, edges in lc.edges.items():
         for target, edge in edges.items():

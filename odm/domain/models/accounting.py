@@ -34,6 +34,7 @@ class Activity(SQLModel, table=True):
         Index("activities_agent", "agent_runtime_id", "created_at"),
         Index("activities_task", "task_id", "created_at"),
         Index("activities_type", "activity_type", "created_at"),
+        Index("activities_session", "session_id", "created_at", postgresql_where="session_id IS NOT NULL"),
         {"postgresql_partition_by": "RANGE (created_at)"},
     )
 

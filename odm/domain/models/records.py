@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, Text
+from sqlmodel import Field
 
 from odm.domain.models._columns import Metadata, jsonb, now_column, string, timestamp
 
@@ -13,12 +14,14 @@ __all__ = ["OVERRIDE_SCOPES", "OverrideRecord"]
 
 # §4.12A scope types, plus the lifecycle kinds whose forced moves are recorded here.
 OVERRIDE_SCOPES = ("task", "agent_runtime", "session", "escalation_request", "module_route", "policy",
-                   "project", "sprint", "ticket", "discussion_thread", "idea")
+                   "project", "sprint", "ticket", "discussion_thread", "idea", "research_task", "knowledge_object")
 
 
 class OverrideRecord(Metadata, table=True):
     __tablename__ = "override_records"
-    __table_args__ = (Index("override_records_scope", "scope_type", "scope_ref"),)
+    __table_args__ = (Index("override_records_scope", "scope_type", "scope_ref"),
+                      Index("override_records_one_revocation", "revokes_id", unique=True,
+                            postgresql_where="revokes_id IS NOT NULL"))
 
     id: str = string(nullable=False, primary_key=True)
     scope_type: str = string(nullable=False)
@@ -38,3 +41,4 @@ class OverrideRecord(Metadata, table=True):
     revoked_at: datetime | None = timestamp()
     expires_at: datetime | None = timestamp()
     resolved_at: datetime | None = timestamp()
+    revokes_id: str | None = Field(default=None, sa_type=Text, foreign_key="override_records.id")  # a revocation record

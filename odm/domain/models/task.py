@@ -87,6 +87,8 @@ class Task(Metadata, table=True):
     status_state: str | None = generated_status_state()
     started_at: datetime | None = timestamp()
     completed_at: datetime | None = timestamp()
+    queued_at: datetime | None = timestamp()  # §8.4 markers: set once (trigger odm_task_markers, revision c002)
+    first_activity_at: datetime | None = timestamp()
     state_changed_at: datetime = now_column()
     claimed_by: str | None = string()
     claim_token: int | None = Field(default=None, sa_type=BigInteger)

@@ -74,6 +74,14 @@ SPEC_VOCABULARIES = {
     "idea": ({"new", "under_discussion", "approved", "ticketed", "deferred", "rejected", "archived"}, None),
     "escalation": ({"create", "discussion", "approval", "complete", "archive"},
                    {"queued", "waiting", "active", "responded", "expired", "cancelled", "completed", "archived"}),
+    "research_task": ({"create", "ready", "execute", "review", "complete", "archive"},
+                      {"draft", "queued", "active", "waiting", "blocked", "completed", "cancelled", "archived"}),
+    "knowledge_object": ({"create", "review", "ready", "archive"}, {"draft", "ready", "rework", "archived"}),
+    "runtime": ({"create", "ready", "execute", "discussion", "recover", "complete", "archive"},
+                {"queued", "ready", "active", "paused", "waiting", "blocked", "retry", "failed", "completed", "cancelled",
+                 "archived"}),
+    "session": ({"create", "ready", "execute", "discussion", "recover", "complete", "archive"},
+                {"queued", "active", "idle", "paused", "waiting", "blocked", "crashed", "recovering", "closed", "archived"}),
 }
 
 
@@ -97,6 +105,9 @@ STATUS_FLOWS = {
              ("under_discussion", "deferred"), ("under_discussion", "rejected"), ("approved", "ticketed"),
              ("deferred", "under_discussion"), ("deferred", "rejected"), ("deferred", "archived"), ("rejected", "archived"),
              ("ticketed", "archived")],
+    "research_task": [("create", "ready"), ("ready", "execute"), ("execute", "review"), ("review", "complete"),
+                      ("review", "execute"), ("complete", "archive"), ("complete", "ready")],
+    "knowledge_object": [("create", "review"), ("review", "ready"), ("ready", "archive")],
 }
 PAIR_FLOWS = {
     "ticket": [("review.active", "review.rework"), ("review.rework", "execute.active")],
@@ -109,6 +120,20 @@ PAIR_FLOWS = {
                           ("discussion.waiting", "discussion.active"), ("discussion.active", "review.active"),
                           ("review.active", "complete.promoted"), ("review.active", "complete.closed"),
                           ("complete.promoted", "archive.archived"), ("complete.closed", "archive.archived")],
+    "knowledge_object": [("review.draft", "review.rework"), ("review.rework", "review.draft"),
+                         ("review.draft", "ready.ready")],
+    # §5.5.3 and §5.5.4 typical flows, pair by pair
+    "runtime": [("create.queued", "ready.ready"), ("ready.ready", "execute.active"), ("execute.active", "discussion.waiting"),
+                ("discussion.waiting", "execute.active"), ("execute.active", "execute.paused"),
+                ("execute.paused", "execute.active"), ("execute.active", "recover.ready"), ("recover.ready", "recover.retry"),
+                ("recover.retry", "execute.active"), ("recover.ready", "recover.failed"),
+                ("execute.active", "complete.completed"), ("complete.completed", "archive.archived")],
+    "session": [("create.queued", "execute.active"), ("execute.active", "execute.idle"), ("execute.idle", "execute.active"),
+                ("execute.active", "execute.paused"), ("execute.paused", "execute.active"),
+                ("execute.active", "discussion.waiting"), ("discussion.waiting", "execute.active"),
+                ("execute.active", "recover.crashed"), ("recover.crashed", "recover.recovering"),
+                ("recover.recovering", "execute.active"), ("execute.active", "complete.closed"),
+                ("complete.closed", "archive.archived")],
 }
 
 
