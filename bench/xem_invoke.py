@@ -59,6 +59,12 @@ async def _bench(args: argparse.Namespace) -> None:
             router_key = load_or_create_keypair(router_keys_dir(home), "router")[0]
             echo_key = load_or_create_keypair(db.home / "echo", "echo")[0]
             xem = services.XemServices(pool)
+            # workspaces fail closed: ws needs three available models bound before its tools run
+            for model in ("bench-planner", "bench-executor", "bench-verifier"):
+                await services.set_model(xem, model, True, reported_by="bench")
+            await services.create_workspace(xem, "ws", "operational", by="bench")
+            await services.bind_workspace(xem, "ws", {"planner": "bench-planner", "executor": "bench-executor",
+                                                      "verifier": "bench-verifier"})
             configs = []
             for name in ("bench-a", "bench-b"):
                 token, _ = await services.mint_join_key(xem, home, "xem", 600, max_ttl_s=3600)

@@ -14,7 +14,8 @@ import anyio
 import asyncpg
 
 from xem.domain.catalog import Catalog
-from xem.services import XemServices, exec_catalog
+from xem.domain.templates import ChatTemplate, TemplateLibrary
+from xem.services import XemServices, exec_catalog, template_names
 from xem.settings import XemSettings
 from xem.watch import Hub
 
@@ -38,6 +39,9 @@ class Bridge(XemServices):
     hub: Hub = field(default_factory=Hub)
     catalog: Catalog = field(default_factory=Catalog)
     watchers: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)  # objects with async on_catalog(catalog)
+    template_watchers: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)  # objects with async on_templates()
+    # every chat template name -> the latest version of each (scope, owner) that has it (what prompts/list shows)
+    template_index: dict[str, list[ChatTemplate]] = field(default_factory=dict)
 
     async def refresh_catalog(self) -> None:
         self.catalog = catalog = await exec_catalog(self)
@@ -50,12 +54,23 @@ class Bridge(XemServices):
                 log.exception("a catalog watcher failed")
 
 
+    async def refresh_templates(self) -> None:
+        """A template got a new version (or the LISTEN connection came back): the prompt lists are built again."""
+        self.template_index = await template_names(self)
+        for watcher in list(self.template_watchers):
+            try:
+                await watcher.on_templates()
+            except Exception:
+                log.exception("a templates watcher failed")
+
+
 @asynccontextmanager
-async def open_bridge(pool: asyncpg.Pool, settings: XemSettings, *, odm_url: str | None = None,
+async def open_bridge(pool: asyncpg.Pool, settings: XemSettings, *, templates: TemplateLibrary | None = None,
+                      odm_url: str | None = None,
                       odm_api_key: str | None = None, odm_child_env: dict[str, str] | None = None) -> AsyncIterator[Bridge]:
     """The bridge, with its LISTEN loop (and the ODM link if ``settings.odm_link`` and an ODM is configured: its
     URL, or ``stdio`` for an odm-mcp child of its own) running until the block ends."""
-    bridge = Bridge(pool, settings)
+    bridge = Bridge(pool, templates or TemplateLibrary(), settings=settings)
     async with anyio.create_task_group() as tg:
         tg.start_soon(bridge.hub.run, pool)
         if settings.odm_link and odm_url:
@@ -67,7 +82,9 @@ async def open_bridge(pool: asyncpg.Pool, settings: XemSettings, *, odm_url: str
         with anyio.fail_after(30):
             await bridge.hub.listening.wait()
         bridge.hub.on_tools_changed(bridge.refresh_catalog)
+        bridge.hub.on_templates_changed(bridge.refresh_templates)
         await bridge.refresh_catalog()
+        await bridge.refresh_templates()
         try:
             yield bridge
         finally:

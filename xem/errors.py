@@ -16,9 +16,10 @@ Hierarchy::
 
 from __future__ import annotations
 
-from servers.kernel.errors import Conflict, InvalidArgument, NotFound, SuiteError, Unauthorized
+from servers.kernel.errors import Conflict, Forbidden, InvalidArgument, InvalidTransition, NotFound, SuiteError, Unauthorized
 
-__all__ = ["AgentStateError", "ConfigError", "EnrollmentRefused", "FrameRejected", "NotFound", "ParameterRefused", "SuiteError"]
+__all__ = ["AgentStateError", "ConfigError", "Conflict", "EnrollmentRefused", "Forbidden", "FrameRejected", "InvalidArgument",
+           "InvalidTransition", "NotFound", "ParameterRefused", "SuiteError"]
 
 
 class FrameRejected(InvalidArgument):

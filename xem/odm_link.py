@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 import anyio
 
-from servers.kernel.errors import Unavailable
+from servers.kernel.errors import OdmAnswered, Unavailable
 from servers.kernel.odm_client import OdmGateway
 from xem import services
 
@@ -27,7 +26,7 @@ log = logging.getLogger("xiopro.xem.odm_link")
 
 _STATUS = {"succeeded": "success", "failed": "failed", "timeout": "failed", "rejected": "cancelled",
            "cancelled": "cancelled"}
-_FOR_GOOD = re.compile(r"answered: \[(not_found|invalid_argument|idempotency_mismatch)\]")
+_FOR_GOOD = frozenset({"not_found", "invalid_argument", "idempotency_mismatch"})
 
 
 def activity_of(row: Any) -> dict[str, Any]:
@@ -68,7 +67,7 @@ async def send_pending(bridge: services.XemServices, odm: OdmGateway) -> int:
                 try:
                     await session.call_tool("record_activities", items=[activity_of(row)])
                 except Unavailable as exc:
-                    refused = _FOR_GOOD.search(str(exc)) is not None
+                    refused = isinstance(exc, OdmAnswered) and exc.answered in _FOR_GOOD
                     if refused:
                         log.warning("ODM link: the ODM refused the activity of invocation %s for good: %s", row["id"], exc)
                     await services.odm_attempted(bridge, row["id"], outcome="refused" if refused else "pending",

@@ -20,7 +20,7 @@ from servers.kernel import channels
 __all__ = ["Hub", "Watch"]
 
 log = logging.getLogger("xiopro.xem.watch")
-_CHANNELS = (channels.XEM_INVOCATIONS, channels.XEM_PROGRESS, channels.XEM_TOOLS)
+_CHANNELS = (channels.XEM_INVOCATIONS, channels.XEM_PROGRESS, channels.XEM_TOOLS, channels.XEM_TEMPLATES)
 
 
 class Watch:
@@ -51,6 +51,7 @@ class Hub:
     def __init__(self) -> None:
         self._watches: dict[str, set[Watch]] = {}
         self._tools: list[Callable[[], Awaitable[None]]] = []
+        self._templates: list[Callable[[], Awaitable[None]]] = []
         self.listening = anyio.Event()
 
     @contextmanager
@@ -78,8 +79,12 @@ class Hub:
 
         return unsubscribe
 
-    async def _tools_changed(self) -> None:
-        for listener in list(self._tools):
+    def on_templates_changed(self, listener: Callable[[], Awaitable[None]]) -> None:
+        """Call ``listener`` whenever a chat template got a new version (and after a reconnect)."""
+        self._templates.append(listener)
+
+    async def _tools_changed(self, channel: str = channels.XEM_TOOLS) -> None:
+        for listener in list(self._tools if channel == channels.XEM_TOOLS else self._templates):
             try:
                 await listener()
             except Exception:
@@ -95,7 +100,7 @@ class Hub:
         send, receive = anyio.create_memory_object_stream[tuple[str, str]](10_000)
 
         def callback(_conn: object, _pid: int, channel: str, payload: str) -> None:
-            if channel == channels.XEM_TOOLS:
+            if channel in (channels.XEM_TOOLS, channels.XEM_TEMPLATES):
                 try:
                     send.send_nowait((channel, payload))
                 except anyio.WouldBlock:
@@ -108,13 +113,15 @@ class Hub:
                     watch.fire(progress=progress)
 
         async def consume() -> None:
-            async for _channel, _payload in receive:
-                while True:  # coalesce a burst of notices into one refresh
+            async for channel, _payload in receive:
+                due = {channel}
+                while True:  # coalesce a burst of notices into one refresh per channel
                     try:
-                        receive.receive_nowait()
+                        due.add(receive.receive_nowait()[0])
                     except (anyio.WouldBlock, anyio.EndOfStream):
                         break
-                await self._tools_changed()
+                for which in sorted(due):
+                    await self._tools_changed(which)
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(consume)
@@ -131,6 +138,7 @@ class Hub:
                         if not first:  # notices sent while we were not listening are lost: everyone reads again
                             self._wake_all()
                             await self._tools_changed()
+                            await self._tools_changed(channels.XEM_TEMPLATES)
                         first = False
                         try:
                             await closed.wait()

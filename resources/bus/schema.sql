@@ -288,6 +288,21 @@ CREATE TABLE xem.candidates (
     CONSTRAINT candidates_kind_check CHECK ((kind = ANY (ARRAY['git'::text, 'cli'::text]))),
     CONSTRAINT candidates_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'approved'::text])))
 );
+CREATE TABLE xem.chat_templates (
+    scope text NOT NULL,
+    owner text NOT NULL,
+    name text NOT NULL,
+    version integer NOT NULL,
+    document jsonb NOT NULL,
+    idempotency_key text,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT chat_templates_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 255))),
+    CONSTRAINT chat_templates_name_check CHECK ((name ~ '^[a-z][a-z0-9_]{0,47}$'::text)),
+    CONSTRAINT chat_templates_owner_check CHECK (((length(owner) >= 1) AND (length(owner) <= 64))),
+    CONSTRAINT chat_templates_scope_check CHECK ((scope = ANY (ARRAY['project'::text, 'workspace'::text]))),
+    CONSTRAINT chat_templates_version_check CHECK ((version >= 1))
+);
 CREATE TABLE xem.dispatches (
     id uuid NOT NULL,
     agent_name text NOT NULL,
@@ -305,8 +320,22 @@ CREATE TABLE xem.dispatches (
     sent_at timestamp with time zone,
     delivered_at timestamp with time zone,
     completed_at timestamp with time zone,
+    scope jsonb,
     CONSTRAINT dispatches_risk_check CHECK ((risk = ANY (ARRAY['read'::text, 'write'::text, 'destructive'::text, 'irreversible'::text]))),
     CONSTRAINT dispatches_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'sent'::text, 'delivered'::text, 'completed'::text, 'ambiguous'::text, 'cancelled'::text])))
+);
+CREATE TABLE xem.fork_points (
+    id uuid NOT NULL,
+    invocation_id uuid NOT NULL,
+    workspace text NOT NULL,
+    tool text NOT NULL,
+    risk text NOT NULL,
+    arguments jsonb NOT NULL,
+    branch_ref text,
+    caller text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT fork_points_branch_ref_check CHECK ((length(branch_ref) <= 200)),
+    CONSTRAINT fork_points_risk_check CHECK ((risk = ANY (ARRAY['destructive'::text, 'irreversible'::text])))
 );
 CREATE TABLE xem.idempotency_keys (
     key text NOT NULL,
@@ -344,9 +373,17 @@ CREATE TABLE xem.invocations (
     dispatched_at timestamp with time zone,
     started_at timestamp with time zone,
     finished_at timestamp with time zone,
+    template_name text,
+    template_scope text,
+    template_owner text,
+    template_version integer,
+    session_ref text,
+    subplan_id uuid,
+    arguments_redacted jsonb,
     CONSTRAINT invocations_odm_state_check CHECK ((odm_state = ANY (ARRAY['none'::text, 'pending'::text, 'recorded'::text, 'refused'::text]))),
     CONSTRAINT invocations_risk_check CHECK ((risk = ANY (ARRAY['read'::text, 'write'::text, 'destructive'::text, 'irreversible'::text]))),
-    CONSTRAINT invocations_state_check CHECK ((state = ANY (ARRAY['created'::text, 'pending_approval'::text, 'dispatched'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'rejected'::text, 'timeout'::text, 'cancelled'::text, 'ambiguous'::text])))
+    CONSTRAINT invocations_state_check CHECK ((state = ANY (ARRAY['created'::text, 'pending_approval'::text, 'dispatched'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'rejected'::text, 'timeout'::text, 'cancelled'::text, 'ambiguous'::text]))),
+    CONSTRAINT invocations_template_scope_check CHECK ((template_scope = ANY (ARRAY['platform'::text, 'project'::text, 'workspace'::text])))
 );
 CREATE TABLE xem.join_keys (
     id uuid NOT NULL,
@@ -357,12 +394,36 @@ CREATE TABLE xem.join_keys (
     consumed_by text,
     consumed_key text
 );
+CREATE TABLE xem.learnings (
+    workspace text NOT NULL,
+    tool text NOT NULL,
+    params_key text NOT NULL,
+    params jsonb NOT NULL,
+    successes integer DEFAULT 0 NOT NULL,
+    failures integer DEFAULT 0 NOT NULL,
+    last_success_at timestamp with time zone,
+    last_failure_at timestamp with time zone,
+    last_invocation_id uuid,
+    CONSTRAINT learnings_failures_check CHECK ((failures >= 0)),
+    CONSTRAINT learnings_successes_check CHECK ((successes >= 0))
+);
 CREATE TABLE xem.manifests (
     agent_name text NOT NULL,
     manifest_hash text NOT NULL,
     manifest_version integer NOT NULL,
     manifest jsonb NOT NULL,
     recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+CREATE TABLE xem.models (
+    id text NOT NULL,
+    provider text DEFAULT 'unknown'::text NOT NULL,
+    available boolean NOT NULL,
+    capabilities text[] DEFAULT '{}'::text[] NOT NULL,
+    reported_by text NOT NULL,
+    detail text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT models_id_check CHECK (((length(id) >= 1) AND (length(id) <= 128))),
+    CONSTRAINT models_provider_check CHECK (((length(provider) >= 1) AND (length(provider) <= 64)))
 );
 CREATE TABLE xem.progress (
     frame_id uuid NOT NULL,
@@ -371,6 +432,56 @@ CREATE TABLE xem.progress (
     stream text NOT NULL,
     data text NOT NULL,
     received_at timestamp with time zone DEFAULT now() NOT NULL
+);
+CREATE TABLE xem.subplans (
+    id uuid NOT NULL,
+    workspace text NOT NULL,
+    template_name text,
+    template_scope text,
+    template_owner text,
+    template_version integer,
+    tool_scope text[] NOT NULL,
+    max_iterations integer NOT NULL,
+    used integer DEFAULT 0 NOT NULL,
+    idempotency_key text,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    closed_at timestamp with time zone,
+    close_reason text,
+    close_note text,
+    CONSTRAINT subplans_check CHECK (((used >= 0) AND (used <= max_iterations))),
+    CONSTRAINT subplans_check1 CHECK (((closed_at IS NULL) = (close_reason IS NULL))),
+    CONSTRAINT subplans_close_reason_check CHECK ((close_reason = ANY (ARRAY['closed'::text, 'expired'::text]))),
+    CONSTRAINT subplans_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 255))),
+    CONSTRAINT subplans_max_iterations_check CHECK (((max_iterations >= 1) AND (max_iterations <= 1000))),
+    CONSTRAINT subplans_template_scope_check CHECK ((template_scope = ANY (ARRAY['platform'::text, 'project'::text, 'workspace'::text]))),
+    CONSTRAINT subplans_tool_scope_check CHECK ((cardinality(tool_scope) >= 1))
+);
+CREATE TABLE xem.workspace_agents (
+    workspace text NOT NULL,
+    agent_name text NOT NULL,
+    bound_at timestamp with time zone DEFAULT now() NOT NULL
+);
+CREATE TABLE xem.workspace_models (
+    workspace text NOT NULL,
+    role text NOT NULL,
+    model_id text NOT NULL,
+    bound_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT workspace_models_role_check CHECK ((role = ANY (ARRAY['planner'::text, 'executor'::text, 'verifier'::text])))
+);
+CREATE TABLE xem.workspaces (
+    name text NOT NULL,
+    kind text NOT NULL,
+    project_id text,
+    scope jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_by text DEFAULT 'operator'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    promoted_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT workspaces_kind_check CHECK ((kind = ANY (ARRAY['chat'::text, 'operational'::text]))),
+    CONSTRAINT workspaces_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$'::text)),
+    CONSTRAINT workspaces_project_id_check CHECK (((project_id IS NULL) OR ((length(project_id) >= 1) AND (length(project_id) <= 64))))
 );
 ALTER TABLE ONLY xem.alerts ALTER COLUMN id SET DEFAULT nextval('xem.alerts_id_seq'::regclass);
 ALTER TABLE ONLY xem.audit_events ALTER COLUMN id SET DEFAULT nextval('xem.audit_events_id_seq'::regclass);
@@ -408,22 +519,44 @@ ALTER TABLE ONLY xem.audit_events
     ADD CONSTRAINT audit_events_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.candidates
     ADD CONSTRAINT candidates_pkey PRIMARY KEY (agent_name, candidate_id);
+ALTER TABLE ONLY xem.chat_templates
+    ADD CONSTRAINT chat_templates_idempotency_key_key UNIQUE (idempotency_key);
+ALTER TABLE ONLY xem.chat_templates
+    ADD CONSTRAINT chat_templates_pkey PRIMARY KEY (scope, owner, name, version);
 ALTER TABLE ONLY xem.dispatches
     ADD CONSTRAINT dispatches_frame_id_key UNIQUE (frame_id);
 ALTER TABLE ONLY xem.dispatches
     ADD CONSTRAINT dispatches_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.dispatches
     ADD CONSTRAINT dispatches_result_frame_id_key UNIQUE (result_frame_id);
+ALTER TABLE ONLY xem.fork_points
+    ADD CONSTRAINT fork_points_invocation_id_key UNIQUE (invocation_id);
+ALTER TABLE ONLY xem.fork_points
+    ADD CONSTRAINT fork_points_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.idempotency_keys
     ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (key);
 ALTER TABLE ONLY xem.invocations
     ADD CONSTRAINT invocations_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.join_keys
     ADD CONSTRAINT join_keys_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY xem.learnings
+    ADD CONSTRAINT learnings_pkey PRIMARY KEY (workspace, tool, params_key);
 ALTER TABLE ONLY xem.manifests
     ADD CONSTRAINT manifests_pkey PRIMARY KEY (agent_name, manifest_hash);
+ALTER TABLE ONLY xem.models
+    ADD CONSTRAINT models_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY xem.progress
     ADD CONSTRAINT progress_pkey PRIMARY KEY (frame_id);
+ALTER TABLE ONLY xem.subplans
+    ADD CONSTRAINT subplans_idempotency_key_key UNIQUE (idempotency_key);
+ALTER TABLE ONLY xem.subplans
+    ADD CONSTRAINT subplans_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY xem.workspace_agents
+    ADD CONSTRAINT workspace_agents_pkey PRIMARY KEY (workspace, agent_name);
+ALTER TABLE ONLY xem.workspace_models
+    ADD CONSTRAINT workspace_models_pkey PRIMARY KEY (workspace, role);
+ALTER TABLE ONLY xem.workspaces
+    ADD CONSTRAINT workspaces_pkey PRIMARY KEY (name);
 CREATE INDEX agent_registry_role ON public.agent_registry USING btree (role);
 CREATE UNIQUE INDEX alerts_open_dedup ON public.alerts USING btree (dedup_key) WHERE ((status <> 'resolved'::text) AND (dedup_key IS NOT NULL));
 CREATE INDEX alerts_status ON public.alerts USING btree (status, id);
@@ -440,11 +573,17 @@ CREATE INDEX agent_keys_by_agent ON xem.agent_keys USING btree (agent_name);
 CREATE INDEX approvals_due ON xem.approvals USING btree (due_at) WHERE (state = 'pending'::text);
 CREATE UNIQUE INDEX approvals_one_pending ON xem.approvals USING btree (invocation_id) WHERE (state = 'pending'::text);
 CREATE INDEX audit_events_by_agent ON xem.audit_events USING btree (agent_name, at);
+CREATE INDEX chat_templates_by_name ON xem.chat_templates USING btree (name);
 CREATE INDEX dispatches_open ON xem.dispatches USING btree (agent_name, state) WHERE (state = ANY (ARRAY['queued'::text, 'sent'::text, 'delivered'::text]));
+CREATE INDEX fork_points_recent ON xem.fork_points USING btree (created_at DESC);
 CREATE INDEX invocations_by_agent ON xem.invocations USING btree (agent_name) WHERE (state = ANY (ARRAY['dispatched'::text, 'running'::text]));
 CREATE INDEX invocations_by_state ON xem.invocations USING btree (state, created_at);
 CREATE INDEX invocations_odm_pending ON xem.invocations USING btree (updated_at) WHERE (odm_state = 'pending'::text);
+CREATE INDEX invocations_template_session ON xem.invocations USING btree (template_name, template_scope, template_owner, session_ref) WHERE (session_ref IS NOT NULL);
+CREATE INDEX learnings_known_good ON xem.learnings USING btree (workspace, tool, successes DESC) WHERE (successes > 0);
 CREATE INDEX progress_by_invocation ON xem.progress USING btree (invocation_id, seq);
+CREATE INDEX subplans_open ON xem.subplans USING btree (expires_at) WHERE (closed_at IS NULL);
+CREATE INDEX workspace_models_model_idx ON xem.workspace_models USING btree (model_id);
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_append_only();
 CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_append_only();
 ALTER TABLE ONLY public.api_keys
@@ -461,11 +600,23 @@ ALTER TABLE ONLY xem.candidates
     ADD CONSTRAINT candidates_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name);
 ALTER TABLE ONLY xem.dispatches
     ADD CONSTRAINT dispatches_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name);
+ALTER TABLE ONLY xem.fork_points
+    ADD CONSTRAINT fork_points_invocation_id_fkey FOREIGN KEY (invocation_id) REFERENCES xem.invocations(id) ON DELETE CASCADE;
 ALTER TABLE ONLY xem.idempotency_keys
     ADD CONSTRAINT idempotency_keys_invocation_id_fkey FOREIGN KEY (invocation_id) REFERENCES xem.invocations(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY xem.invocations
     ADD CONSTRAINT invocations_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name);
+ALTER TABLE ONLY xem.invocations
+    ADD CONSTRAINT invocations_subplan_id_fkey FOREIGN KEY (subplan_id) REFERENCES xem.subplans(id);
 ALTER TABLE ONLY xem.manifests
     ADD CONSTRAINT manifests_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name);
 ALTER TABLE ONLY xem.progress
     ADD CONSTRAINT progress_invocation_id_fkey FOREIGN KEY (invocation_id) REFERENCES xem.dispatches(id);
+ALTER TABLE ONLY xem.workspace_agents
+    ADD CONSTRAINT workspace_agents_agent_name_fkey FOREIGN KEY (agent_name) REFERENCES xem.agents(name) ON DELETE CASCADE;
+ALTER TABLE ONLY xem.workspace_agents
+    ADD CONSTRAINT workspace_agents_workspace_fkey FOREIGN KEY (workspace) REFERENCES xem.workspaces(name) ON DELETE CASCADE;
+ALTER TABLE ONLY xem.workspace_models
+    ADD CONSTRAINT workspace_models_model_id_fkey FOREIGN KEY (model_id) REFERENCES xem.models(id);
+ALTER TABLE ONLY xem.workspace_models
+    ADD CONSTRAINT workspace_models_workspace_fkey FOREIGN KEY (workspace) REFERENCES xem.workspaces(name) ON DELETE CASCADE;

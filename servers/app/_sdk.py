@@ -27,8 +27,9 @@ def add_request_handler(server: MCPServer, method: str, params_type: type, handl
     server._lowlevel_server.add_request_handler(method, params_type, handler)
 
 
-def advertise_tools_list_changed(server: MCPServer) -> None:
-    """Declare ``tools.listChanged: true`` in the initialize/session era (2026-07-28 derives it from listen)."""
+def advertise_tools_list_changed(server: MCPServer, *, prompts: bool = False) -> None:
+    """Declare ``tools.listChanged: true`` (and ``prompts.listChanged`` if ``prompts``) in the initialize/session era
+    (2026-07-28 derives it from listen)."""
     from mcp.server.lowlevel.server import NotificationOptions
 
     lowlevel = server._lowlevel_server
@@ -36,9 +37,10 @@ def advertise_tools_list_changed(server: MCPServer) -> None:
 
     def get_capabilities(notification_options: Any = None, *args: Any, **kwargs: Any) -> Any:
         if notification_options is None:
-            notification_options = NotificationOptions(tools_changed=True)
+            notification_options = NotificationOptions(tools_changed=True, prompts_changed=prompts)
         else:
             notification_options.tools_changed = True
+            notification_options.prompts_changed = notification_options.prompts_changed or prompts
         return original(notification_options, *args, **kwargs)
 
     lowlevel.get_capabilities = get_capabilities  # type: ignore[method-assign]

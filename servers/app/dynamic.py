@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.subscriptions import SubscriptionBus
-from mcp.shared.subscriptions import ToolsListChanged
+from mcp.shared.subscriptions import PromptsListChanged, ToolsListChanged
 from mcp_types import Tool as MCPTool
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
@@ -63,10 +63,17 @@ class ListChanged:
         return await call_next(ctx)
 
     async def notify(self) -> None:
-        await self._subscriptions.publish(ToolsListChanged())
+        await self._send(ToolsListChanged(), "send_tool_list_changed")
+
+    async def notify_prompts(self) -> None:
+        """The prompt list changed (xem-mcp's chat templates): ``notifications/prompts/list_changed``."""
+        await self._send(PromptsListChanged(), "send_prompt_list_changed")
+
+    async def _send(self, event: Any, method: str) -> None:
+        await self._subscriptions.publish(event)
         for session in list(self._sessions):
             try:
-                await session.send_tool_list_changed()
+                await getattr(session, method)()
             except Exception as exc:  # a closed connection: forget it
                 log.debug("dropping a session that cannot be notified (%s)", type(exc).__name__)
                 self._sessions.discard(session)

@@ -40,6 +40,7 @@ class SuiteServer(MCPServer[Runtime]):
     runtime: Runtime | None = None  # set by build_server
     tool_source: ToolSource | None = None
     registry: ToolRegistry | None = None
+    list_changed: ListChanged | None = None  # tells clients the tool (or prompt) list changed; set with a tool_source
 
     def dynamic_tool(self, name: str) -> DynamicTool | None:
         return None if self.tool_source is None else self.tool_source.current().get(name)
@@ -117,8 +118,9 @@ def build_server(spec: ServerSpec, runtime: Runtime, toolsets: frozenset[str], *
     server.registry = spec.tools
     if source is not None and notifier is not None:
         server.tool_source = source
+        server.list_changed = notifier
         server.middleware.append(notifier)
-        _sdk.advertise_tools_list_changed(server)
+        _sdk.advertise_tools_list_changed(server, prompts=spec.dynamic_prompts)
     if not _tracing_configured():
         _sdk.drop_span_middleware(server)
     install_logging(server)

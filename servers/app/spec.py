@@ -48,6 +48,9 @@ class ServerSpec:
     # tools that change while the server runs (servers.app.dynamic): built once per server, given the ListChanged
     # that tells its clients; None = the registry's static tools only
     tool_source: Callable[[Runtime, frozenset[str], ListChanged], ToolSource] | None = None
+    # prompts that change while the server runs (xem-mcp's chat templates): prompts.listChanged is advertised and
+    # ``register`` tells clients through ``SuiteServer.list_changed`` (needs a tool_source)
+    dynamic_prompts: bool = False
 
 
 @dataclass

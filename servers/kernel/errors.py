@@ -9,6 +9,7 @@ Hierarchy::
         │   Unauthorized, Forbidden, Unavailable
         │                       one class per shared code; bus/odm/xem raise these (their
         │                       ``errors`` modules re-export them) or subclass them
+        │                       (Unavailable > FeedUnsupported, OdmAnswered: what the ODM client raises)
         └── StartupError        a console script cannot start; printed as one line, exit status 1 or 2
 
 This module is the suite's shared kernel: every layer of every package may import it, and it
@@ -37,6 +38,7 @@ __all__ = [
     "Conflict",
     "DependencyCycle",
     "FeedUnsupported",
+    "OdmAnswered",
     "Forbidden",
     "IdempotencyMismatch",
     "InvalidArgument",
@@ -145,6 +147,14 @@ class Forbidden(SuiteError):
 
 class Unavailable(SuiteError):
     code = "unavailable"
+
+
+class OdmAnswered(Unavailable):
+    """The ODM server answered a tool call with an error; ``answered`` is the code it gave (None if it gave none)."""
+
+    def __init__(self, message: str, *, answered: str | None) -> None:
+        super().__init__(message)
+        self.answered = answered
 
 
 class FeedUnsupported(Unavailable):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -26,7 +27,9 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import TextResourceContents
 
-from servers.kernel.errors import FeedUnsupported, Unavailable
+from servers.kernel.errors import FeedUnsupported, OdmAnswered, Unavailable
+
+_CODE = re.compile(r"^\[([a-z_]+)\] ")
 
 __all__ = ["STDIO", "FeedUnsupported", "OdmGateway", "OdmSession", "open_odm", "safe_url"]
 
@@ -82,7 +85,8 @@ class OdmSession:
         """The structured answer of the ODM tool ``tool``.
 
         Raises:
-            Unavailable: the call failed, timed out or answered an error (its ``[code] message`` kept).
+            Unavailable: the call failed or timed out; OdmAnswered (an Unavailable) when the ODM answered an error (its
+            ``[code] message`` kept, the code in ``answered``).
         """
         try:
             with anyio.fail_after(self._timeout_s):
@@ -91,7 +95,9 @@ class OdmSession:
             raise Unavailable(f"calling {tool} on the ODM at {safe_url(self.url)} failed ({_reason(exc)})") from None
         if result.is_error:
             text = " ".join(getattr(c, "text", "") for c in result.content).strip()[:300]
-            raise Unavailable(f"{tool} on the ODM at {safe_url(self.url)} answered: {text or 'an error'}")
+            code = _CODE.match(text)
+            raise OdmAnswered(f"{tool} on the ODM at {safe_url(self.url)} answered: {text or 'an error'}",
+                              answered=code.group(1) if code else None)
         return result.structured_content or {}
 
     async def feed(self, feed: str, **filters: str | int) -> list[dict[str, Any]]:

@@ -15,16 +15,16 @@ from mcp_types import CallToolResult, TextContent
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, Field
 
-from servers.app import runtime_of
+from servers.app import _sdk, runtime_of
 from servers.app.registry import error_result
-from servers.kernel.errors import SuiteError
+from servers.kernel.errors import InvalidArgument, SuiteError
 from xem import services
 from xem.bootstrap import Bridge
 from xem.domain.invocations import FINAL
 from xem.domain.protocol import TraceContext
 from xem.domain.views import InvocationView
 
-__all__ = ["CallAnswer", "answer_of", "bridge_of", "run_call"]
+__all__ = ["CallAnswer", "answer_of", "bridge_of", "run_call", "subplan_id"]
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
@@ -61,6 +61,37 @@ def _caller(ctx: Context) -> str | None:
     return str(name)[:100] if name else None
 
 
+def _branch_ref(ctx: Context) -> str | None:
+    """A conversation branch/session reference declared in the request's ``_meta`` (``branch_ref``)."""
+    meta = ctx.request_context.meta or {}
+    value = meta.get("branch_ref") if isinstance(meta, dict) else getattr(meta, "branch_ref", None)
+    return value[:200] if isinstance(value, str) and value.strip() else None
+
+
+def _session(ctx: Context) -> str:
+    """The caller's session, for the once_per_session approval cadence: ``_meta.session`` if the client sends one,
+    else the MCP session id (streamable HTTP), else this connection (stdio, in-memory)."""
+    meta = ctx.request_context.meta or {}
+    given = meta.get("session") if isinstance(meta, dict) else None
+    if isinstance(given, str) and given.strip():
+        return "meta:" + given.strip()[:200]
+    header = (ctx.headers or {}).get("mcp-session-id")
+    if header:
+        return "mcp:" + str(header)[:200]
+    return f"conn:{id(_sdk.connection_of(ctx.session)):x}"
+
+
+def subplan_id(value: object) -> uuid.UUID | None:
+    """The sub-plan id of a call's ``subplan`` argument. Raises InvalidArgument."""
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidArgument(f"subplan {str(value)[:64]!r} is not a sub-plan id "
+                              "(the id request_subplan answered, --toolsets subplans)") from None
+
+
 def _can_elicit(ctx: Context) -> bool:
     caps = ctx.client_capabilities
     return caps is not None and caps.elicitation is not None and ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS
@@ -74,21 +105,33 @@ def answer_of(view: InvocationView, *, replayed: bool = False, waited_s: float |
             f"with 'xeroctl approvals approve {view.approval.id}' (or reject, or MCP decide_approval with --toolsets "
             f"management); call again with the same idempotency_key, or get_invocation('{view.id}'), for the outcome "
             f"(invocation {view.id})")
+    rollback = _rollback(view)
     if view.state == "ambiguous":
         return error_result(
             f"[ambiguous] invocation {view.id} of {view.tool} ({view.risk}) lost its agent mid-way; its effect is unknown "
             f"and it is never run again by itself. An operator resolves it with 'xeroctl invocations resolve {view.id} "
-            "--outcome succeeded|failed --note ...' (or MCP resolve_ambiguous with --toolsets management)")
+            f"--outcome succeeded|failed --note ...' (or MCP resolve_ambiguous with --toolsets management){rollback}")
     if view.state in ("rejected", "timeout", "failed") and view.error and view.error.startswith("[") and view.result is None:
-        return error_result(f"{view.error} (invocation {view.id})")
+        return error_result(f"{view.error} (invocation {view.id}){rollback if view.state != 'rejected' else ''}")
     next_step = None
-    if view.state not in FINAL:
+    if view.state in ("failed", "timeout") and rollback:
+        next_step = rollback.lstrip("; ")
+    elif view.state not in FINAL:
         next_step = (f"still {view.state} after {waited_s:g}s; the work goes on: call get_invocation('{view.id}') "
                      "(or this tool again with the same idempotency_key) for the result")
     answer = CallAnswer(**view.model_dump(), replayed=replayed, next_step=next_step)
     data = answer.model_dump(mode="json")
     return CallToolResult(content=[TextContent(type="text", text=answer.model_dump_json())], structured_content=data,
                           is_error=False)
+
+
+def _rollback(view: InvocationView) -> str:
+    """The fork point to roll back to, said after a destructive call that failed or whose effect is unknown."""
+    if view.fork_point is None or view.state not in ("failed", "timeout", "ambiguous"):
+        return ""
+    branch = f" (your branch_ref {view.fork_point.branch_ref!r})" if view.fork_point.branch_ref else ""
+    return (f"; roll back to fork point {view.fork_point.id}{branch}, taken {view.fork_point.at:%Y-%m-%d %H:%M:%S} UTC "
+            "before the call (`xeroctl invocations forks`)")
 
 
 async def _elicit(ctx: Context, bridge: Bridge, view: InvocationView) -> InvocationView:
@@ -130,7 +173,8 @@ async def _wait(ctx: Context, bridge: Bridge, invocation_id: uuid.UUID, bound_s:
 
 async def run_call(ctx: Context, request: services.CallRequest) -> CallToolResult:
     bridge = bridge_of(ctx)
-    request = services.CallRequest(**{**request.__dict__, "caller": _caller(ctx), "trace_context": _trace(ctx)})
+    request = services.CallRequest(**{**request.__dict__, "caller": _caller(ctx), "trace_context": _trace(ctx),
+                                      "branch_ref": request.branch_ref or _branch_ref(ctx), "session_ref": _session(ctx)})
     settings = bridge.settings
     started = await services.start_invocation(bridge, request, retention_s=settings.idempotency_retention_s,
                                               max_argument_bytes=settings.max_argument_bytes,

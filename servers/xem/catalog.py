@@ -16,10 +16,11 @@ from servers.app import ToolGroup
 from servers.app.dynamic import DynamicTool, ListChanged
 from servers.kernel.cursors import decode_cursor, encode_cursor
 from servers.kernel.errors import NotFound
-from servers.xem.calls import bridge_of, run_call, tool_arguments
+from servers.xem.calls import bridge_of, run_call, subplan_id, tool_arguments
 from xem import services
 from xem.bootstrap import Bridge
 from xem.domain.catalog import Catalog, ExecTool
+from xem.domain.learnings import FORKING_RISKS
 from xem.domain.manifest import NAME_PATTERN
 
 __all__ = ["COMPACT", "ExecToolSource", "describe_exec_tool", "list_exec_tools", "tools"]
@@ -34,6 +35,13 @@ RESERVED: dict[str, dict[str, Any]] = {
                         "description": "retry-safe key: the same key and arguments return the first call's invocation"},
     "agent": {"type": "string", "pattern": NAME_PATTERN, "description": "run on this agent (default: an online one)"},
     "task_id": {"type": "string", "maxLength": 64, "description": "ODM task this call works for"},
+    "template": {"type": "string", "maxLength": 55, "description": "chat template (name or name@N) to run under"},
+    "subplan": {"type": "string", "maxLength": 64, "description": "sub-plan id to count against"},
+}
+# offered on destructive and irreversible tools only: they leave a fork point to roll back to
+FORKING: dict[str, dict[str, Any]] = {
+    "branch_ref": {"type": "string", "maxLength": 200,
+                   "description": "your conversation branch/session, kept on the fork point left before this call"},
 }
 
 
@@ -46,8 +54,9 @@ def annotations_of(spec: ExecTool) -> ToolAnnotations:
 def _schema(spec: ExecTool) -> tuple[dict[str, Any], frozenset[str]]:
     schema = dict(spec.input_schema)
     props = dict(schema.get("properties", {}))
-    reserved = frozenset(k for k in RESERVED if k not in props)
-    schema["properties"] = {**props, **{k: RESERVED[k] for k in sorted(reserved)}}
+    offered = {**RESERVED, **(FORKING if spec.risk in FORKING_RISKS else {})}
+    reserved = frozenset(k for k in offered if k not in props)
+    schema["properties"] = {**props, **{k: offered[k] for k in sorted(reserved)}}
     schema.setdefault("type", "object")
     return schema, reserved
 
@@ -63,7 +72,9 @@ def _dynamic(spec: ExecTool) -> DynamicTool:
     async def call(arguments: dict[str, Any], ctx: Context) -> CallToolResult:
         own, extra = tool_arguments(arguments, reserved)
         return await run_call(ctx, services.CallRequest(spec.workspace, spec.tool, own, extra.get("idempotency_key"),
-                                                        extra.get("agent"), extra.get("task_id")))
+                                                        extra.get("agent"), extra.get("task_id"),
+                                                        branch_ref=extra.get("branch_ref"), template=extra.get("template"),
+                                                        subplan=subplan_id(extra.get("subplan"))))
 
     return DynamicTool(tool, "execution", call)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, StringConstraints
 
 from servers.app import ToolGroup
 from servers.kernel.errors import InvalidArgument
-from servers.xem.calls import CallAnswer, answer_of, bridge_of, run_call
+from servers.xem.calls import CallAnswer, answer_of, bridge_of, run_call, subplan_id
 from xem import services
 from xem.domain.manifest import NAME_PATTERN
 from xem.domain.views import InvocationView
@@ -46,16 +46,21 @@ async def invoke(
     idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None,
     agent: Name | None = None,
     task_id: Annotated[str, StringConstraints(max_length=64)] | None = None,
-) -> CallAnswer:
-    """Run an exec tool of an XEM agent (see list_exec_tools/describe_exec_tool) and answer its invocation.
+    branch_ref: Annotated[str, StringConstraints(max_length=200)] | None = None,
+    template: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}(@[1-9][0-9]{0,5})?$")] | None = None,
+    subplan: Annotated[str, StringConstraints(max_length=64)] | None = None,
+) -> CallToolResult:
+    """Run an exec tool of an XEM agent (see list_exec_tools/describe_exec_tool) and answer its invocation (the
+    structure get_invocation declares, plus replayed and next_step).
 
     Waits for the result up to a bound, then answers the state (get_invocation continues). Same idempotency_key and
-    arguments: the original invocation, never a second run. Errors: [invalid_argument], [not_found],
+    arguments: the original invocation, never a second run. template/subplan: checked first ([forbidden], [conflict]).
+    A destructive call leaves a fork point (with branch_ref) to roll back to. Errors: [invalid_argument], [not_found],
     [approval_required], [approval_rejected], [idempotency_mismatch], [unavailable], [ambiguous].
     """
-    result: CallToolResult = await run_call(ctx, services.CallRequest(workspace, tool, arguments or {}, idempotency_key,
-                                                                     agent, task_id))
-    return result  # type: ignore[return-value]  # a CallToolResult is returned to the client as it is
+    # no outputSchema, like the per-agent tools it stands for: the answer is structured or a [code] error
+    return await run_call(ctx, services.CallRequest(workspace, tool, arguments or {}, idempotency_key, agent, task_id,
+                                                    branch_ref=branch_ref, template=template, subplan=subplan_id(subplan)))
 
 
 @tools.tool(title="Get an invocation", read_only=True, destructive=False, idempotent=True, open_world=False)

@@ -221,6 +221,12 @@ async def test_an_agent_tool_runs_through_the_suite_and_a_destructive_one_waits_
 
     join = xeroctl("agents", "join-keys", "--create", "--role", "xem", "--ttl", "600")
     assert join.returncode == 0, join.stderr
+    # workspaces fail closed: the README's three commands open ws (models in the catalog, the record, the binding)
+    for args in (("models", "set", "llm-plan", "llm-exec", "llm-check", "--available"),
+                 ("workspaces", "create", "ws", "--kind", "operational"),
+                 ("workspaces", "bind", "ws", "--planner", "llm-plan", "--executor", "llm-exec", "--verifier", "llm-check")):
+        done = xeroctl(*args)
+        assert done.returncode == 0, done.stderr
     key_line = next(line for line in suite.lines if "router CURVE public key:" in line)
     (tmp_path / "ws").mkdir()
     (tmp_path / "tool.py").write_text(TOOL_SCRIPT)

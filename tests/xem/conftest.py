@@ -1,5 +1,6 @@
-"""XEM fixtures: a migrated bus database with a pool, XIOPRO_HOME for keys, short intervals; ``mesh``
-runs a real router and agents on it (stopped after the test)."""
+"""XEM fixtures: a migrated bus database with a pool, XIOPRO_HOME for keys, short intervals, and workspace ``ws``
+open (three available models bound: workspaces fail closed); ``mesh`` runs a real router and agents on it
+(stopped after the test)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import asyncpg
 import pytest
 
 from servers.runtime.database import Target, prepare_database
-from tests.xem.support import Mesh
+from tests.xem.support import Mesh, open_workspace
 from xem.services import XemServices
 
 
@@ -32,6 +33,7 @@ async def bus(pg, tmp_path) -> AsyncIterator[Bus]:
     dsn = await pg.create("xem")
     await prepare_database(Target("bus", dsn, embedded=pg.embedded))
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
+    await open_workspace(XemServices(pool), "ws")
     try:
         yield Bus(dsn, pool, tmp_path / "home")
     finally:

@@ -13,8 +13,10 @@ from typing import Any
 
 import anyio
 
+from servers.kernel.errors import Conflict
 from tests.conftest import script_env
 from tests.support.wait import wait_for as shared_wait_for
+from xem import services
 
 TOOL_SCRIPT = '''
 import json, os, sys, time
@@ -62,6 +64,22 @@ def BRIDGE_TOOLS(tool: str) -> list[dict[str, Any]]:
         {"name": "drop", "workspace": "ws", "description": "wait for ./release (destructive)", "risk": "destructive",
          "timeout_s": 60, "argv": [sys.executable, tool, "gate"]},
     ]
+
+
+MODELS = {"planner": "test-planner", "executor": "test-executor", "verifier": "test-verifier"}
+
+
+async def open_workspace(xem: services.XemServices, name: str = "ws", *, kind: str = "operational") -> None:
+    """Make workspace ``name`` open: three available catalog models bound to it (created ``kind`` if it has no
+    record). Workspaces fail closed, so a test whose agent tools must be listed and run does this first (the ``bus``
+    fixture does it for ``ws``); ``Mesh.open_workspace`` is the same through ``xeroctl``."""
+    for model in MODELS.values():
+        await services.set_model(xem, model, True, provider="test", reported_by="tests")
+    try:
+        await services.create_workspace(xem, name, kind, by="tests")
+    except Conflict:
+        pass  # an agent's manifest declared it already
+    await services.bind_workspace(xem, name, dict(MODELS))
 
 
 _LIVE: list[Mesh] = []  # meshes of the running test, whose logs a failed wait prints
@@ -128,6 +146,14 @@ class Mesh:
         return subprocess.run([str(Path(sys.executable).parent / "xeroctl"), *args], env=self.env, capture_output=True,
                               text=True, timeout=60)
 
+    def open_workspace(self, name: str = "ws") -> None:
+        """``open_workspace`` through ``xeroctl``: the three commands an operator runs (models, create, bind)."""
+        for args in (("models", "set", *MODELS.values(), "--available"),
+                     ("workspaces", "create", name, "--kind", "operational"),
+                     ("workspaces", "bind", name, *(f"--{role}={m}" for role, m in MODELS.items()))):
+            done = self.xeroctl(*args)
+            assert done.returncode == 0 or "exists" in done.stderr, done.stderr
+
     def join_key(self, role: str = "xem", ttl: int = 600) -> str:
         done = self.xeroctl("agents", "join-keys", "--create", "--role", role, "--ttl", str(ttl))
         assert done.returncode == 0, done.stderr
@@ -137,7 +163,7 @@ class Mesh:
         return self.xeroctl("agents", "router-key").stdout.strip()
 
     def agent_config(self, label: str, name: str, join_key: str | None, *, bridge_tools: bool = False,
-                     **extra: Any) -> Path:
+                     workspace: str = "ws", **extra: Any) -> Path:
         tool = str(self.tmp / "tool.py")
         config = {
             "name": name, "router": self.endpoint, "router_public_key": self.router_key(),
@@ -152,6 +178,9 @@ class Mesh:
             ],
             **extra,
         }
+        if workspace != "ws":  # the same tools, declared in another workspace
+            config["workspaces"] = [{"name": workspace, "root": str(self.workspace)}]
+            config["tools"] = [{**t, "workspace": workspace} for t in config["tools"]]
         if join_key is not None:
             config["join_key"] = join_key
         path = self.tmp / f"agent-{label}.toml"

@@ -53,7 +53,8 @@ async def test_a_read_tool_appears_after_enrollment_runs_with_structured_output_
         echo, wipe = listed["ws__echo"], listed["ws__wipe"]
         assert echo.annotations.read_only_hint is True and echo.annotations.open_world_hint is True
         assert wipe.annotations.destructive_hint is True and "destructive" in wipe.description
-        assert set(echo.input_schema["properties"]) == {"msg", "path", "idempotency_key", "agent", "task_id"}
+        assert set(echo.input_schema["properties"]) == {"msg", "path", "idempotency_key", "agent", "task_id", "template",
+                                                        "subplan"}
 
         done = await client.call_tool("ws__echo", {"msg": "hello"})
         assert not done.is_error, text(done)

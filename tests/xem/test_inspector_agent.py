@@ -27,6 +27,7 @@ async def test_the_inspector_strict_check_passes_with_the_example_agents_tools_l
         tool["params"] = {name: spec for name, spec in tool.get("params", {}).items()}
     path = mesh.tmp / "agent-example.toml"
     path.write_text(_toml(config))
+    mesh.open_workspace("repo")  # workspaces fail closed: bind three available models first
     mesh.start_agent(path, "example")
     await wait_for(lambda: bus.pool.fetchval("SELECT state = 'online' FROM xem.agents WHERE name = 'xem-example'"),
                    what="the example agent to enroll")

@@ -18,6 +18,7 @@ from xem.agent._queue import Queue
 from xem.domain.keys import fingerprint
 from xem.domain.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
 from xem.domain.protocol import Ack, Dispatch, Enroll, LeaseRenewal, ManifestFrame, Progress, Result, decode, encode
+from xem.domain.scope import Scope, scope_violation
 from xem.errors import EnrollmentRefused, FrameRejected, ParameterRefused
 from xem.keyfiles import load_or_create_keypair
 from xem.settings import XemSettings
@@ -226,6 +227,7 @@ class Agent:
         else:
             tool, root = found
             try:
+                _check_scope(frame, frozenset(n for n, p in tool.params.items() if p.type == "path"))
                 argv = build_argv(tool.name, tool.argv, tool.params, frame.params, root)
             except ParameterRefused as exc:
                 result["error"] = str(exc)
@@ -266,3 +268,21 @@ class Agent:
     def close(self) -> None:
         self.link.close()
         self.queue.close()
+
+
+def _check_scope(frame: Dispatch, paths: frozenset[str]) -> None:
+    """The workspace scope the frame carries, checked again here (a frame that bypassed the bridge is refused).
+
+    Raises:
+        ParameterRefused: an argument outside the scope, or a scope that does not validate.
+    """
+    if not frame.scope:
+        return
+    try:
+        scope = Scope.model_validate(frame.scope)
+    except ValueError:
+        raise ParameterRefused(f"[forbidden] the dispatch of {frame.tool} carries a scope that does not validate; "
+                               "nothing was run") from None
+    violation = scope_violation(scope, frame.workspace, frame.tool, frame.params, paths)
+    if violation is not None:
+        raise ParameterRefused(f"[forbidden] {violation} (refused by the agent; nothing was run)")

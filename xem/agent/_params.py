@@ -40,6 +40,7 @@ class ParamSpec(BaseModel):
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     allow_leading_dash: bool = False
+    secret: bool = False  # a password/token: marked writeOnly, so the bridge never keeps its value
 
 
 def _schema_of(spec: ParamSpec) -> dict[str, Any]:
@@ -47,6 +48,8 @@ def _schema_of(spec: ParamSpec) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string", "maxLength": spec.max_length}
         if spec.pattern:
             schema["pattern"] = spec.pattern
+        if spec.type == "path":
+            schema["format"] = "path"  # the bridge and the agent check a workspace's path scope on these
     elif spec.type == "enum":
         schema = {"type": "string", "enum": list(spec.choices)}
     else:
@@ -55,6 +58,8 @@ def _schema_of(spec: ParamSpec) -> dict[str, Any]:
             schema["minimum"] = spec.minimum
         if spec.maximum is not None:
             schema["maximum"] = spec.maximum
+    if spec.secret:
+        schema["writeOnly"] = True
     if spec.description:
         schema["description"] = spec.description
     if spec.default is not None:

@@ -124,6 +124,7 @@ class Dispatch(_Frame):
     tool: str
     params: dict[str, Any] = Field(default_factory=dict)
     risk: Risk
+    scope: dict[str, Any] | None = Field(None, description="the workspace's scope; the agent checks it again")
 
 
 class Progress(_Frame):

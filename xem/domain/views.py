@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from xem.domain.invocations import InvocationState
 
-__all__ = ["ApprovalView", "InvocationResult", "InvocationView", "approval_view", "invocation_view"]
+__all__ = ["ApprovalView", "ForkPoint", "InvocationResult", "InvocationView", "KnownGood", "Learnings", "approval_view",
+           "invocation_view"]
 
 
 class InvocationResult(BaseModel):
@@ -35,6 +36,27 @@ class ApprovalView(BaseModel):
     via: str | None = None
 
 
+class ForkPoint(BaseModel):
+    """Where the caller's conversation can roll back to: left before a destructive or irreversible call."""
+
+    id: str
+    branch_ref: str | None
+    at: datetime
+
+
+class KnownGood(BaseModel):
+    params: dict[str, Any]
+    successes: int
+    failures: int
+    last_success_at: datetime | None
+    last_failed: bool  # its most recent run failed: ranked after the others
+
+
+class Learnings(BaseModel):
+    tool: str
+    items: list[KnownGood]
+
+
 class InvocationView(BaseModel):
     id: str
     tool: str
@@ -55,6 +77,9 @@ class InvocationView(BaseModel):
     resolution: dict[str, Any] | None = None
     late_result: bool = False
     traceparent: str | None = None
+    fork_point: ForkPoint | None = None
+    template: str | None = None  # "name@version (scope owner)" of the chat template it ran under
+    subplan: str | None = None  # the sub-plan it took an iteration of
 
 
 def approval_view(row: Any) -> ApprovalView:
@@ -79,11 +104,23 @@ def invocation_view(row: Any, approval: Any | None = None, *, output_limit: int 
     trace = json.loads(row["trace_context"]) if row["trace_context"] else {}
     return InvocationView(
         id=str(row["id"]), tool=f"{row['workspace']}__{row['tool']}", workspace=row["workspace"], risk=row["risk"],
-        arguments=json.loads(row["arguments"]),
+        arguments=json.loads(row["arguments_redacted"] or row["arguments"]),  # secrets stay with the agent
         state=row["state"], agent=row["agent_name"], idempotency_key=row["idempotency_key"], task_id=row["task_id"],
         created_at=row["created_at"], dispatched_at=row["dispatched_at"], started_at=row["started_at"],
         finished_at=row["finished_at"], result=result, error=row["error"],
         approval=approval_view(approval) if approval is not None else None,
         resolution=json.loads(row["resolution"]) if row["resolution"] else None, late_result=row["late_result"],
-        traceparent=trace.get("traceparent"),
+        traceparent=trace.get("traceparent"), template=_template_of(row),
+        subplan=str(row["subplan_id"]) if _has(row, "subplan_id") and row["subplan_id"] else None,
     )
+
+
+def _has(row: Any, key: str) -> bool:
+    return key in row.keys()
+
+
+def _template_of(row: Any) -> str | None:
+    if not _has(row, "template_name") or not row["template_name"]:
+        return None
+    where = "platform" if row["template_scope"] == "platform" else f"{row['template_scope']} {row['template_owner']}"
+    return f"{row['template_name']}@{row['template_version']} ({where})"

@@ -221,6 +221,7 @@ class Router:
             try:
                 await services.mark_offline(self._xem, s.offline_after_s)
                 await services.expire_approvals(self._xem)
+                await services.expire_subplans(self._xem)
                 await self.reload_keys()
                 await self._push(None)
             except (OSError, asyncpg.PostgresError) as exc:

@@ -22,6 +22,7 @@ from xem.services.invocations import (
     progress_since,
     start_invocation,
 )
+from xem.services.learnings import learnings, list_forks
 from xem.services.leases import LeaseOutcome, authorize, mark_offline, renew, store_candidates, store_manifest
 from xem.services.odm_link import odm_attempted, odm_pending
 from xem.services.operators import (
@@ -36,18 +37,62 @@ from xem.services.operators import (
     recover,
 )
 from xem.services.recovery import list_invocations, resolve_ambiguous
+from xem.services.subplans import SubplanView, close_subplan, expire_subplans, get_subplan, request_subplan
+from xem.services.templates import (
+    TemplateLine,
+    create_template,
+    find_template,
+    list_templates,
+    resolve_template,
+    template_names,
+)
+from xem.services.workspaces import (
+    ModelRow,
+    WorkspaceRow,
+    bind_workspace,
+    create_workspace,
+    get_workspace,
+    list_models,
+    list_workspaces,
+    promote_workspace,
+    set_model,
+    set_scope,
+)
 
 __all__ = [
+    "ModelRow",
+    "WorkspaceRow",
+    "bind_workspace",
+    "create_workspace",
+    "get_workspace",
+    "list_models",
+    "list_workspaces",
+    "promote_workspace",
+    "set_model",
+    "set_scope",
     "AgentRow",
     "CallRequest",
     "Started",
+    "SubplanView",
+    "TemplateLine",
+    "close_subplan",
+    "create_template",
+    "expire_subplans",
+    "find_template",
+    "get_subplan",
+    "list_templates",
+    "request_subplan",
+    "resolve_template",
+    "template_names",
     "cancel_invocation",
     "cancels_due",
     "decide_approval",
     "exec_catalog",
     "expire_approvals",
     "get_invocation",
+    "learnings",
     "list_approvals",
+    "list_forks",
     "list_invocations",
     "odm_attempted",
     "odm_pending",

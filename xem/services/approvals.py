@@ -15,6 +15,7 @@ from xem.domain.protocol import TraceContext
 from xem.domain.views import InvocationView, invocation_view
 from xem.services._work import Work, read_only, single_statement, transactional
 from xem.services.invocations import catalog_of, conflict_already, dispatch, policy_for
+from xem.services.workspaces import workspace_gate
 
 __all__ = ["decide_approval", "expire_approvals", "list_approvals", "set_policy", "show_policies"]
 
@@ -25,6 +26,10 @@ async def _release(w: Work, row: Any, inv: Any) -> None:
     spec: ExecTool | None = catalog.find(inv["workspace"], inv["tool"])
     wanted = inv["requested_agent"]
     agents = [a for a in (spec.agents if spec else ()) if wanted is None or a == wanted]
+    gate, _record = await workspace_gate(w, inv["workspace"])
+    if not gate.open:  # closed since the call was made: fail closed, say why
+        await w.invocations.set_state(inv["id"], "failed", error=f"[forbidden] approved, but {gate.reason}")
+        return
     if spec is None or not agents:
         await w.invocations.set_state(inv["id"], "failed", error=(
             f"[unavailable] approved, but no online agent serves {inv['workspace']}__{inv['tool']} now; call again with a "

@@ -47,10 +47,12 @@ async def create_dispatch(w: Work, agent: str, workspace: str, tool: str, params
         validate_arguments(params, spec.input_schema)
     except jsonschema.ValidationError as exc:
         raise ParameterRefused(f"parameters of {workspace}/{tool}: {exc.message}") from None
+    record = await w.workspaces.get(workspace)
+    scope = json.loads(record["scope"]) if record is not None and record["scope"] != "{}" else None
     frame = Dispatch(sender=ROUTER_SENDER, invocation_id=uuid.uuid4(), workspace=workspace, tool=tool, params=params,
-                     risk=spec.risk, trace_context=trace_context or new_trace_context())
+                     risk=spec.risk, trace_context=trace_context or new_trace_context(), scope=scope)
     await w.dispatches.create(frame.invocation_id, agent, workspace, tool, params, spec.risk, frame.id,
-                              frame.trace_context.model_dump())
+                              frame.trace_context.model_dump(), scope)
     await w.dispatches.notify_new(agent)
     return frame
 
@@ -58,7 +60,8 @@ async def create_dispatch(w: Work, agent: str, workspace: str, tool: str, params
 def _frame_of(row: asyncpg.Record) -> Dispatch:
     return Dispatch(id=row["frame_id"], sender=ROUTER_SENDER, invocation_id=row["id"], workspace=row["workspace"],
                     tool=row["tool"], params=json.loads(row["params"]), risk=row["risk"],
-                    trace_context=TraceContext.model_validate(json.loads(row["trace_context"])))
+                    trace_context=TraceContext.model_validate(json.loads(row["trace_context"])),
+                    scope=json.loads(row["scope"]) if row["scope"] is not None else None)
 
 
 @single_statement

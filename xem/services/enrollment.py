@@ -15,6 +15,7 @@ from xem.domain.manifest import manifest_hash
 from xem.domain.protocol import Enroll
 from xem.errors import EnrollmentRefused
 from xem.services._work import Work, single_statement, transactional
+from xem.services.leases import declare_workspaces
 
 __all__ = ["EnrollOutcome", "enroll", "record_refusal"]
 
@@ -54,6 +55,7 @@ async def enroll(w: Work, secret: bytes, frame: Enroll, curve_key: str) -> Enrol
     await agents.renew(name, [])
     await agents.store_manifest(name, frame.manifest.model_dump(mode="json"), manifest_hash(frame.manifest),
                                 frame.manifest.manifest_version)
+    await declare_workspaces(w, name, frame.manifest)
     await agents.upsert_candidates(name, [(c.id, c.kind, c.value) for c in frame.candidates])
     audit = w.audit
     await audit.event("enrolled", agent=name, key=curve_key, fingerprint=fingerprint(curve_key), join_key=str(claims.id))

@@ -14,16 +14,21 @@ from typing import Any
 
 import jsonschema
 
-from servers.kernel.errors import Conflict, IdempotencyMismatch, InvalidArgument, InvalidTransition, NotFound, Unavailable
+from servers.kernel.errors import Conflict, Forbidden, IdempotencyMismatch, InvalidArgument, InvalidTransition, NotFound, Unavailable
 from xem.domain.approvals import ApprovalPolicy, default_policy
 from xem.domain.catalog import Catalog, ExecTool, build_catalog
 from xem.domain.invocations import FINAL, request_hash
 from xem.domain.manifest import canonical_json
 from xem.domain.protocol import ROUTER_SENDER, Dispatch, TraceContext, new_trace_context
 from xem.domain.schemas import validate_arguments
+from xem.domain.scope import Scope, path_arguments, scope_violation
+from xem.domain.templates import needs_approval
 from xem.domain.views import InvocationView, invocation_view
 from xem.errors import AgentStateError
 from xem.services._work import Work, read_only, transactional
+from xem.services.learnings import fork_point_of, leave_fork_point, redacted_arguments
+from xem.services.subplans import guard
+from xem.services.workspaces import gates, workspace_gate
 
 __all__ = ["CallRequest", "Started", "cancel_invocation", "exec_catalog", "get_invocation", "policy_for", "start_invocation"]
 
@@ -38,6 +43,10 @@ class CallRequest:
     task_id: str | None = None
     caller: str | None = None
     trace_context: TraceContext | None = None
+    branch_ref: str | None = None  # the caller's conversation branch/session, kept on a destructive call's fork point
+    template: str | None = None  # "name" or "name@3": the chat template the call runs under
+    subplan: uuid.UUID | None = None  # the sub-plan it takes one iteration of
+    session_ref: str | None = None  # the caller's session (the once_per_session cadence)
 
 
 @dataclass(frozen=True)
@@ -47,25 +56,48 @@ class Started:
     inline: bool  # its pending approval may be decided by the caller (policy allows inline approval)
 
 
-_catalogs: dict[tuple[tuple[str, str], ...], Catalog] = {}  # by the (agent, manifest hash) pairs it was built from
-
-
-async def catalog_of(w: Work) -> Catalog:
-    """The catalog of the online agents; built again only when who is online or what they declare changed."""
-    catalog = _catalogs.get(tuple(await w.agents.serving_hashes()))
+async def served_catalog(w: Work) -> Catalog:
+    """The catalog of the online agents, open workspaces or not; built again only when who is online or what they
+    declare changed."""
+    cache = w.services.catalogs
+    catalog: Catalog | None = cache.get(tuple(await w.agents.serving_hashes()))
     if catalog is None:
         rows = await w.agents.serving()
         catalog = build_catalog([(r["name"], json.loads(r["manifest"])) for r in rows])
-        if len(_catalogs) >= 64:
-            _catalogs.clear()
-        _catalogs[tuple((r["name"], r["manifest_hash"]) for r in rows)] = catalog  # the key of what it was built from
+        if len(cache) >= 64:
+            cache.clear()
+        cache[tuple((r["name"], r["manifest_hash"]) for r in rows)] = catalog  # the key of what it was built from
     return catalog
+
+
+async def catalog_of(w: Work) -> Catalog:
+    """The tools online agents serve in open workspaces: a closed workspace's tools are neither listed nor run."""
+    served = await served_catalog(w)
+    if not served.tools:
+        return served
+    open_ = {name for name, gate in (await gates(w)).items() if gate.open}
+    return Catalog({n: t for n, t in served.tools.items() if t.workspace in open_}, served.skipped)
 
 
 @read_only
 async def exec_catalog(w: Work) -> Catalog:
-    """The (workspace, tool) pairs online agents serve now."""
+    """The (workspace, tool) pairs online agents serve now in open workspaces."""
     return await catalog_of(w)
+
+
+async def _gate(w: Work, req: CallRequest) -> Scope:
+    """The workspace's scope if it is open.
+
+    Raises:
+        Forbidden: the workspace is chat, or closed (a model missing or unavailable), or has no record while an agent
+        declares it. (Neither record nor declaring agent: the caller answers not_found.)
+    """
+    gate, record = await workspace_gate(w, req.workspace)
+    if gate.open and record is not None:
+        return Scope.model_validate(json.loads(record["scope"]))
+    if record is None and not await w.agents.declaring(req.workspace, req.tool):
+        return Scope()
+    raise Forbidden(gate.reason)
 
 
 async def policy_for(w: Work, workspace: str, risk: str) -> ApprovalPolicy:
@@ -92,7 +124,7 @@ async def _resolve(w: Work, req: CallRequest) -> tuple[ExecTool, str]:
         NotFound, Unavailable, AgentStateError: unknown tool/agent, nobody online serving it, agent stopped.
     """
     name = f"{req.workspace}__{req.tool}"
-    catalog = await catalog_of(w)
+    catalog = await served_catalog(w)  # the workspace gate was checked already (_gate)
     spec = catalog.find(req.workspace, req.tool)
     if req.agent is not None:
         row = await w.agents.get(req.agent)
@@ -123,19 +155,23 @@ async def _resolve(w: Work, req: CallRequest) -> tuple[ExecTool, str]:
 async def dispatch(w: Work, invocation_id: uuid.UUID, agent: str, spec: ExecTool, arguments: dict[str, Any],
                    trace: TraceContext) -> None:
     """Queue the dispatch frame for the router and mark the invocation dispatched (inside the caller's transaction)."""
+    record = await w.workspaces.get(spec.workspace)
+    scope = json.loads(record["scope"]) if record is not None and record["scope"] != "{}" else None
     frame = Dispatch(sender=ROUTER_SENDER, invocation_id=invocation_id, workspace=spec.workspace, tool=spec.tool,
-                     params=arguments, risk=spec.risk, trace_context=trace)
+                     params=arguments, risk=spec.risk, trace_context=trace, scope=scope)
     await w.dispatches.create(invocation_id, agent, spec.workspace, spec.tool, arguments, spec.risk, frame.id,
-                              trace.model_dump())
+                              trace.model_dump(), scope)
     await w.invocations.set_state(invocation_id, "dispatched", agent=agent)
     await w.dispatches.notify_new(agent)
 
 
-async def _view(w: Work, invocation_id: uuid.UUID, output_limit: int) -> InvocationView:
+async def _view(w: Work, invocation_id: uuid.UUID, output_limit: int, *, missing: str = "") -> InvocationView:
     row = await w.invocations.get(invocation_id)
     if row is None:
-        raise NotFound(f"no invocation {invocation_id}")
-    return invocation_view(row, await w.approvals.latest_for(invocation_id), output_limit=output_limit)
+        raise NotFound(f"no invocation {invocation_id}{missing}")
+    view = invocation_view(row, await w.approvals.latest_for(invocation_id), output_limit=output_limit)
+    view.fork_point = await fork_point_of(w, invocation_id, view.risk)
+    return view
 
 
 @transactional
@@ -144,13 +180,16 @@ async def start_invocation(w: Work, req: CallRequest, *, retention_s: float, max
     """Create (or, for a known idempotency key, find) the invocation of ``req``; dispatch it unless it needs approval.
 
     Raises:
+        Forbidden: the workspace is closed or chat, or an argument is outside its scope.
         InvalidArgument: arguments too large or not matching the schema (named field). IdempotencyMismatch: the key
-        was used for another request. NotFound, Unavailable, AgentStateError: see ``_resolve``.
+        was used for another request. NotFound, Unavailable, AgentStateError: see ``_resolve``. Forbidden, Conflict:
+        refused by its chat template or sub-plan (``xem.services.subplans.guard``).
     """
     size = len(canonical_json(req.arguments).encode())
     if size > max_argument_bytes:
         raise InvalidArgument(f"{req.workspace}__{req.tool}: arguments are {size} bytes of JSON, over the limit of "
                               f"{max_argument_bytes}; pass large content by reference (a path in the workspace)")
+    scope = await _gate(w, req)  # before the idempotency key: a closed workspace replays nothing either
     invocation_id = uuid.uuid4()
     digest = request_hash(req.workspace, req.tool, req.arguments)
     if req.idempotency_key is not None:
@@ -166,12 +205,24 @@ async def start_invocation(w: Work, req: CallRequest, *, retention_s: float, max
             return Started(view, replayed=True, inline=policy.inline)
     spec, agent = await _resolve(w, req)
     _check_arguments(spec, req.arguments)
+    violation = scope_violation(scope, spec.workspace, spec.tool, req.arguments, path_arguments(spec.input_schema))
+    if violation is not None:
+        raise Forbidden(violation)
+    guarded = await guard(w, spec.workspace, spec.tool, template=req.template, subplan=req.subplan)
+    chosen = guarded.template
+    ident = (chosen.name, chosen.scope, chosen.owner, chosen.version) if chosen is not None else None
     trace = req.trace_context.child() if req.trace_context is not None else new_trace_context()
+    policy = await policy_for(w, spec.workspace, spec.risk)
+    session_approved = (chosen is not None and chosen.cadence == "once_per_session" and req.session_ref is not None
+                        and await w.invocations.session_approved((chosen.name, chosen.scope, chosen.owner), req.session_ref))
+    redacted = redacted_arguments(req.arguments, spec.input_schema)
     await w.invocations.insert(invocation_id, spec.workspace, spec.tool, req.arguments, digest, spec.risk,
                                requested_agent=req.agent, idempotency_key=req.idempotency_key, task_id=req.task_id,
-                               caller=req.caller, trace_context=trace.model_dump())
-    policy = await policy_for(w, spec.workspace, spec.risk)
-    if policy.required:
+                               caller=req.caller, trace_context=trace.model_dump(), redacted=redacted, template=ident,
+                               session_ref=req.session_ref, subplan_id=guarded.subplan_id)
+    await leave_fork_point(w, invocation_id, spec.workspace, spec.tool, spec.risk,
+                           req.arguments if redacted is None else redacted, req.branch_ref, req.caller)
+    if needs_approval(chosen, spec.risk, policy_required=policy.required, session_approved=session_approved):
         await w.approvals.open(uuid.uuid4(), invocation_id, 0, None, policy.sla_s)
         await w.invocations.set_state(invocation_id, "pending_approval")
         await w.audit.event("approval_requested", agent=agent, invocation=str(invocation_id), tool=spec.name, risk=spec.risk)
@@ -183,10 +234,7 @@ async def start_invocation(w: Work, req: CallRequest, *, retention_s: float, max
 @read_only
 async def get_invocation(w: Work, invocation_id: uuid.UUID, *, output_limit: int = 16_000) -> InvocationView:
     """Raises NotFound."""
-    row = await w.invocations.get(invocation_id)
-    if row is None:
-        raise NotFound(f"no invocation {invocation_id}; the id comes from an earlier call's answer")
-    return invocation_view(row, await w.approvals.latest_for(invocation_id), output_limit=output_limit)
+    return await _view(w, invocation_id, output_limit, missing="; the id comes from an earlier call's answer")
 
 
 @read_only

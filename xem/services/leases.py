@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import asyncpg
 
 from xem.domain.keys import fingerprint
-from xem.domain.manifest import manifest_hash
+from xem.domain.manifest import Manifest, manifest_hash
 from xem.domain.protocol import Candidates, LeaseRenewal, ManifestFrame
 from xem.errors import AgentStateError
 from xem.services._work import Work, transactional
 from xem.services.recovery import on_lost_agent, on_lost_dispatch
 from xem.store import AgentKey
 
-__all__ = ["LeaseOutcome", "authorize", "mark_offline", "renew", "store_candidates", "store_manifest"]
+__all__ = ["LeaseOutcome", "authorize", "declare_workspaces", "mark_offline", "renew", "store_candidates", "store_manifest"]
 
 log = logging.getLogger("xiopro.xem.leases")
 
@@ -90,10 +90,20 @@ async def store_manifest(w: Work, curve_key: str, frame: ManifestFrame) -> bool 
                             claimed=frame.manifest_hash, computed=digest)
     new = await w.agents.store_manifest(key.agent_name, frame.manifest.model_dump(mode="json"), digest,
                                         frame.manifest.manifest_version)
+    await declare_workspaces(w, key.agent_name, frame.manifest)
     if new:
         await w.audit.event("manifest_refreshed", agent=key.agent_name, key=curve_key, hash=digest,
                             version=frame.manifest.manifest_version)
     return True
+
+
+async def declare_workspaces(w: Work, agent: str, manifest: Manifest) -> None:
+    """The workspaces ``manifest`` declares tools in get a record if they had none: operational, bound to ``agent``,
+    with no models, so closed until an operator binds three available ones (the product fails closed)."""
+    names = sorted({t.workspace for t in manifest.tools})
+    if names:
+        for name in await w.workspaces.declared(names, agent):
+            await w.audit.event("workspace_declared", agent=agent, workspace=name)
 
 
 @transactional

@@ -19,6 +19,7 @@ from xem.domain.invocations import can_move, outcome_of
 from xem.domain.protocol import Result
 from xem.domain.views import InvocationView, invocation_view
 from xem.services._work import Work, read_only, transactional
+from xem.services.learnings import learn
 
 __all__ = ["ambiguous_key", "list_invocations", "on_delivered", "on_lost_agent", "on_lost_dispatch", "on_result",
            "resolve_ambiguous"]
@@ -60,6 +61,7 @@ async def on_result(w: Work, agent: str, frame: Result) -> None:
         if state in ("succeeded", "failed", "timeout", "cancelled"):
             settled = "succeeded" if state == "succeeded" else "failed"
             await w.invocations.settle_late(row["id"], settled, result)
+            await learn(w, agent, row, settled)
             await w.bus_alerts.resolve(ambiguous_key(row["id"]), agent, f"settled by the agent's late result ({frame.status})")
             await w.audit.event("ambiguous_settled", agent=agent, invocation=str(row["id"]), status=frame.status,
                                 operator_resolution=json.loads(row["resolution"]) if row["resolution"] else None)
@@ -73,6 +75,7 @@ async def on_result(w: Work, agent: str, frame: Result) -> None:
         return
     error = None if state == "succeeded" else (frame.error or frame.status)
     await w.invocations.set_state(row["id"], state, result=result, error=error)
+    await learn(w, agent, row, state)
 
 
 async def on_lost_dispatch(w: Work, agent: str, invocation_id: uuid.UUID, risk: str) -> None:

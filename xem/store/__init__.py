@@ -17,9 +17,14 @@ from xem.store.bus_registry import BusRegistryStore
 from xem.store.dispatches import DispatchStore
 from xem.store.invocations import InvocationStore
 from xem.store.join_keys import JoinKeyStore
+from xem.store.learnings import LearningStore
+from xem.store.subplans import SubplanStore
+from xem.store.templates import TemplateStore
+from xem.store.workspaces import ModelStore, WorkspaceStore
 
 __all__ = ["AgentKey", "AgentStore", "ApprovalStore", "AuditStore", "BusAlertStore", "BusRegistryStore", "DispatchStore",
-           "InvocationStore", "JoinKeyStore", "XemStores"]
+           "InvocationStore", "JoinKeyStore", "LearningStore", "ModelStore", "SubplanStore", "TemplateStore", "WorkspaceStore",
+           "XemStores"]
 
 
 class XemStores:
@@ -59,3 +64,23 @@ class XemStores:
     @cached_property
     def bus_alerts(self) -> BusAlertStore:
         return BusAlertStore(self.conn)
+
+    @cached_property
+    def learnings(self) -> LearningStore:
+        return LearningStore(self.conn)
+
+    @cached_property
+    def workspaces(self) -> WorkspaceStore:
+        return WorkspaceStore(self.conn)
+
+    @cached_property
+    def models(self) -> ModelStore:
+        return ModelStore(self.conn)
+
+    @cached_property
+    def templates(self) -> TemplateStore:
+        return TemplateStore(self.conn)
+
+    @cached_property
+    def subplans(self) -> SubplanStore:
+        return SubplanStore(self.conn)

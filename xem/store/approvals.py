@@ -62,7 +62,8 @@ class ApprovalStore:
 
     async def page(self, *, state: str | None, limit: int) -> list[asyncpg.Record]:
         return await self.conn.fetch(
-            "SELECT a.*, i.workspace, i.tool, i.risk, i.arguments, i.requested_agent, i.state AS invocation_state "
+            "SELECT a.*, i.workspace, i.tool, i.risk, coalesce(i.arguments_redacted, i.arguments) AS arguments, "
+            "i.requested_agent, i.state AS invocation_state "
             "FROM xem.approvals a JOIN xem.invocations i ON i.id = a.invocation_id "
             "WHERE ($1::text IS NULL OR a.state = $1) ORDER BY a.created_at LIMIT $2",
             state, limit,

@@ -24,11 +24,13 @@ class DispatchStore:
         await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_DISPATCH, agent)
 
     async def create(self, invocation_id: uuid.UUID, agent: str, workspace: str, tool: str, params: dict[str, Any],
-                     risk: str, frame_id: uuid.UUID, trace_context: dict[str, Any]) -> None:
+                     risk: str, frame_id: uuid.UUID, trace_context: dict[str, Any],
+                     scope: dict[str, Any] | None = None) -> None:
         await self.conn.execute(
-            "INSERT INTO xem.dispatches (id, agent_name, workspace, tool, params, risk, frame_id, trace_context, state) "
-            "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, 'queued')",
+            "INSERT INTO xem.dispatches (id, agent_name, workspace, tool, params, risk, frame_id, trace_context, state, scope) "
+            "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, 'queued', $9::jsonb)",
             invocation_id, agent, workspace, tool, json.dumps(params), risk, frame_id, json.dumps(trace_context),
+            None if scope is None else json.dumps(scope),
         )
 
     async def get(self, invocation_id: uuid.UUID) -> asyncpg.Record | None:

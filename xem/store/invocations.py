@@ -26,14 +26,29 @@ class InvocationStore:
 
     async def insert(self, invocation_id: uuid.UUID, workspace: str, tool: str, arguments: dict[str, Any], digest: str,
                      risk: str, *, requested_agent: str | None, idempotency_key: str | None, task_id: str | None,
-                     caller: str | None, trace_context: dict[str, Any]) -> None:
+                     caller: str | None, trace_context: dict[str, Any], redacted: dict[str, Any] | None = None,
+                     template: tuple[str, str, str, int] | None = None, session_ref: str | None = None,
+                     subplan_id: uuid.UUID | None = None) -> None:
+        """``redacted``: the arguments with secrets redacted, when that differs from them."""
+        name, scope, owner, version = template or (None, None, None, None)
         await self.conn.execute(
             "INSERT INTO xem.invocations (id, workspace, tool, arguments, request_hash, risk, state, requested_agent, "
-            "idempotency_key, task_id, caller, trace_context) "
-            "VALUES ($1, $2, $3, $4::jsonb, $5, $6, 'created', $7, $8, $9, $10, $11::jsonb)",
+            "idempotency_key, task_id, caller, trace_context, arguments_redacted, template_name, template_scope, "
+            "template_owner, template_version, session_ref, subplan_id) "
+            "VALUES ($1, $2, $3, $4::jsonb, $5, $6, 'created', $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, "
+            "$17, $18)",
             invocation_id, workspace, tool, json.dumps(arguments), digest, risk, requested_agent, idempotency_key, task_id,
-            caller, json.dumps(trace_context),
+            caller, json.dumps(trace_context), None if redacted is None else json.dumps(redacted), name, scope, owner,
+            version, session_ref, subplan_id,
         )
+
+    async def session_approved(self, template: tuple[str, str, str], session_ref: str) -> bool:
+        """Whether an invocation under ``template`` (name, scope, owner) in ``session_ref`` has a granted approval."""
+        value: bool = await self.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM xem.invocations i JOIN xem.approvals a ON a.invocation_id = i.id "
+            "WHERE i.template_name = $1 AND i.template_scope = $2 AND i.template_owner = $3 AND i.session_ref = $4 "
+            "AND a.state = 'approved')", *template, session_ref)
+        return value
 
     async def claim_key(self, key: str, invocation_id: uuid.UUID, digest: str, retention_s: float) -> asyncpg.Record:
         """Bind ``key`` to ``invocation_id`` unless it is bound (and unexpired); the row that holds the key now.

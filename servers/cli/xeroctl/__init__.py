@@ -23,6 +23,11 @@ COMMANDS = {
     "keys": ("servers.cli.xeroctl.keys", "keys", "Scoped API keys for HTTP: create, list, revoke, rotate."),
     "approvals": ("servers.cli.xeroctl.approvals", "approvals", "XEM approval requests and policies: list, approve, reject."),
     "invocations": ("servers.cli.xeroctl.approvals", "invocations", "XEM invocations: list, resolve ambiguous ones."),
+    "workspaces": ("servers.cli.xeroctl.workspaces", "workspaces",
+                   "XEM workspaces: list, create, promote, bind models and agents, scope."),
+    "models": ("servers.cli.xeroctl.workspaces", "models", "The XEM model catalog: list, set available or unavailable."),
+    "templates": ("servers.cli.xeroctl.templates", "templates",
+                  "XEM chat templates: create a project/workspace version, list, show (resolved for a workspace)."),
     "report": ("servers.cli.xeroctl.report", "report_command",
                "The ODM execution report (markdown, json or html) for a timeframe."),
 }

@@ -16,6 +16,7 @@ from servers.runtime.logs import configure_logging
 from servers.runtime.settings import SuiteSettings, load, load_settings
 from xem import services
 from xem.domain.joinkeys import ROLES
+from xem.domain.templates import TemplateLibrary
 from xem.keyfiles import load_or_create_keypair, router_keys_dir
 from xem.settings import XemSettings
 
@@ -24,7 +25,8 @@ __all__ = ["agents"]
 _T = TypeVar("_T")
 
 
-def _run(action: Callable[[services.XemServices, SuiteSettings], Awaitable[_T]]) -> _T:
+def _run(action: Callable[[services.XemServices, SuiteSettings], Awaitable[_T]], *,
+         templates: TemplateLibrary | None = None) -> _T:
     settings = load_settings()
     configure_logging("WARNING")
 
@@ -33,7 +35,7 @@ def _run(action: Callable[[services.XemServices, SuiteSettings], Awaitable[_T]])
             await prepare_database(target)
             pool = await open_pool(target, max_size=2)
             try:
-                return await action(services.XemServices(pool), settings)
+                return await action(services.XemServices(pool, templates or TemplateLibrary()), settings)
             except SuiteError as exc:
                 raise StartupError(exc.code, str(exc)) from None
             finally:

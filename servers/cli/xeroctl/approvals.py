@@ -136,3 +136,19 @@ def resolve(invocation_id: str, outcome: str, note: str) -> None:
     """Settle an ambiguous mutation after checking its target (a late result from the agent is still recorded)."""
     view = _run(lambda xem, _s: services.resolve_ambiguous(xem, _id(invocation_id), outcome, note, _OPERATOR))  # type: ignore[arg-type]
     click.echo(f"invocation {view.id} resolved {view.state}")
+
+
+@invocations.command("forks")
+@click.option("--workspace", default=None, help="only this workspace")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def forks(workspace: str | None, limit: int, as_json: bool) -> None:
+    """Fork points, newest first: left before each destructive or irreversible call (the caller's branch_ref, the
+    redacted arguments, the time), with how the call ended; roll a conversation back to one after a failed run."""
+    for r in _run(lambda xem, _s: services.list_forks(xem, workspace=workspace, limit=limit)):
+        item = {"id": str(r["id"]), "invocation": str(r["invocation_id"]), "tool": f"{r['workspace']}__{r['tool']}",
+                "risk": r["risk"], "state": r["state"], "branch_ref": r["branch_ref"], "caller": r["caller"],
+                "at": r["created_at"].isoformat(), "arguments": json.loads(r["arguments"])}
+        click.echo(json.dumps(item) if as_json else
+                   f"{item['id']}  {item['at']}  {item['tool']} ({r['risk']})  {r['state']:<16} invocation "
+                   f"{item['invocation']}  branch {r['branch_ref'] or '-'}  args {json.dumps(item['arguments'])[:80]}")

@@ -19,4 +19,15 @@ SAMPLES: dict[str, Sample] = {
                                "escalation": ["oncall"]}),
     "decide_approval": Sample({"id": NO_SUCH, "decision": "approved", "reason": "e2e"}, expect="not_found"),
     "resolve_ambiguous": Sample({"id": NO_SUCH, "outcome": "failed", "note": "e2e"}, expect="not_found"),
+    "report_model": Sample({"id": "llm-check", "available": True, "host": "xim-1"}),
+    "model": Sample({"action": "set", "id": "llm-plan", "available": True, "provider": "local"}),
+    "workspace": Sample({"action": "bind", "name": "repo", "planner": "llm-plan", "executor": "llm-check",
+                         "verifier": "llm-none"}, expect="not_found"),
+    "create_template": Sample({"scope": "workspace", "owner": "repo", "idempotency_key": "e2e-template", "document": {
+        "name": "e2e_review", "description": "e2e", "system_prompt": "Review ${workspace}.", "allowed_tools": ["git_*"],
+        "approval_cadence": "per_policy"}}),
+    "list_templates": Sample({"limit": 5}),
+    "request_subplan": Sample({"workspace": "repo", "template": "incident_triage", "max_iterations": 2,
+                               "idempotency_key": "e2e-subplan"}),
+    "close_subplan": Sample({"id": NO_SUCH}, expect="not_found"),
 }
