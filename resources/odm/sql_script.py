@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from alembic import op
 
-__all__ = ["execute_script", "statements"]
+__all__ = ["META", "execute_script", "statements"]
+
+# The shared metadata contract every ODM record carries (blueprint §12.2); a revision that adds a record table
+# appends them with f"... {META})". Unchanged since 0002: a change here would rewrite every revision's table.
+META = """
+    created_by text, created_at timestamptz NOT NULL DEFAULT now(),
+    updated_by text, updated_at timestamptz NOT NULL DEFAULT now(),
+    notes text, tags text[] NOT NULL DEFAULT '{}', labels text[] NOT NULL DEFAULT '{}',
+    source_system text, source_ref text, correlation_id text, idempotency_key text"""
 
 
 def statements(script: str) -> list[str]:

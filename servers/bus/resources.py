@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from bus.domain.leases import GO_LEASE
 from bus.errors import NotFound
 from bus.services import BusServices, agents, alerts, events, leases, messages, todos
 from servers.app import SuiteServer
 from servers.app.prompts import install_prompt
+from servers.app.resources import resource_errors
 from servers.bus._context import services
 from servers.bus.push import install_legacy_subscribe
-from servers.kernel.errors import describe_exception
 
-__all__ = ["register", "resource_errors"]
+__all__ = ["register"]
 
-_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
-
-
-def resource_errors(fn: _F) -> _F:
-    """Turn any failure into a ``[code] message`` resource error (``describe_exception``; not_found as the
-    -32602 variant): coded errors as they are, anything else without its details."""
-
-    @functools.wraps(fn)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await fn(*args, **kwargs)
-        except Exception as exc:
-            text = describe_exception(exc, action=f"resource {fn.__name__}")
-            raise (ResourceNotFoundError(text) if isinstance(exc, NotFound) else ResourceError(text)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def static_services(server: SuiteServer) -> BusServices:

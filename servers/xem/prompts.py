@@ -5,19 +5,17 @@ Resources: ``xem://templates/schema`` (the published JSON Schema) and ``xem://te
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts.base import Message, Prompt, PromptArgument, UserMessage
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
 from servers.app import SuiteServer
+from servers.app.resources import resource_errors
 from servers.kernel.errors import InvalidArgument, NotFound, describe_exception
 from servers.xem.calls import bridge_of
 from servers.xem.template_files import load_schema
@@ -28,7 +26,6 @@ from xem.domain.templates import ChatTemplate, render
 
 __all__ = ["TemplatePrompts", "register"]
 
-_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
 _WORKSPACE = re.compile(NAME_PATTERN)
 WORKSPACE_ARG = PromptArgument(name="workspace", required=True,
                                description="the workspace to work in: its own template of this name overrides its project's, "
@@ -113,20 +110,6 @@ class TemplatePrompts:
     async def on_templates(self) -> None:
         if self._install(self._bridge.template_index) and self._server.list_changed is not None:
             await self._server.list_changed.notify_prompts()
-
-
-def resource_errors(fn: _F) -> _F:
-    """Any failure as a ``[code] message`` resource error (not_found as the -32602 variant)."""
-
-    @functools.wraps(fn)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await fn(*args, **kwargs)
-        except Exception as exc:
-            text = describe_exception(exc, action=f"resource {fn.__name__}")
-            raise (ResourceNotFoundError(text) if isinstance(exc, NotFound) else ResourceError(text)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _shape(t: ChatTemplate) -> dict[str, Any]:

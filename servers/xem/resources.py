@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from servers.app import SuiteServer
-from servers.kernel.errors import NotFound, describe_exception
+from servers.app.resources import resource_errors
 from servers.xem.calls import bridge_of
 from servers.xem.workspaces import resource_payload
 from xem import services
 
 __all__ = ["register"]
 
-_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
-
-
-def _errors(fn: _F) -> _F:
-    """Any failure as a ``[code] message`` resource error (not_found as the -32602 variant), without details."""
-
-    @functools.wraps(fn)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await fn(*args, **kwargs)
-        except Exception as exc:
-            text = describe_exception(exc, action=f"resource {fn.__name__}")
-            raise (ResourceNotFoundError(text) if isinstance(exc, NotFound) else ResourceError(text)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def register(server: SuiteServer) -> None:
     @server.resource("xem://workspaces", name="workspaces", title="Workspaces", mime_type="application/json",
                      description="Every workspace: kind, project, open or closed (and why), model bindings, agents, scope.")
-    @_errors
+    @resource_errors
     async def workspace_list() -> dict[str, Any]:
         assert server.runtime is not None, "build_server sets the runtime"
         bridge = server.runtime.services
@@ -53,6 +35,6 @@ def register(server: SuiteServer) -> None:
 
     @server.resource("xem://workspaces/{name}", name="workspace", title="One workspace", mime_type="application/json",
                      description="One workspace: kind, project, open or closed (and why), model bindings, agents, scope.")
-    @_errors
+    @resource_errors
     async def workspace_detail(ctx: Context, name: str) -> dict[str, Any]:
         return resource_payload(await services.get_workspace(bridge_of(ctx), name))

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 from alembic import op
 
-from resources.odm.sql_script import execute_script
+from resources.odm.sql_script import META, execute_script
 
 revision = "b001"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-META = """
-    created_by text, created_at timestamptz NOT NULL DEFAULT now(),
-    updated_by text, updated_at timestamptz NOT NULL DEFAULT now(),
-    notes text, tags text[] NOT NULL DEFAULT '{}', labels text[] NOT NULL DEFAULT '{}',
-    source_system text, source_ref text, correlation_id text, idempotency_key text"""
 
 OPEN = "state IN ('queued', 'waiting', 'active')"
 
