@@ -46,13 +46,14 @@ ACCOUNTING = "accounting"
 async def record_activity(ctx: Context, task_id: Ref, agent_runtime_id: AgentId, activity_type: ActivityType = "prompt",
                           duration_ms: Millis | None = None, prompt_tokens: Tokens | None = None,
                           completion_tokens: Tokens | None = None, cached_tokens: Tokens | None = None,
-                          actual_cost: Cost | None = None, claim_token: int | None = None) -> ActivityRecorded:
-    """Record work on your task: tokens, time, cost (omit if unknown, never 0). Crossing its cost_cap pauses
-    it (see note). Errors: [not_found], [invalid_argument], [conflict]."""
+                          actual_cost: Cost | None = None, claim_token: int | None = None,
+                          session_id: Ref | None = None) -> ActivityRecorded:
+    """Record work on your task: tokens, time, cost (omit if unknown, never 0), in your session if you have one.
+    Crossing its cost_cap pauses it (see note). Errors: [not_found], [invalid_argument], [conflict]."""
     return await activities.record_activity(services(ctx), ActivityRecord(**given(
         task_id=task_id, agent_runtime_id=agent_runtime_id, activity_type=activity_type, duration_ms=duration_ms,
         prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, cached_tokens=cached_tokens,
-        actual_cost=actual_cost, claim_token=claim_token)))
+        actual_cost=actual_cost, claim_token=claim_token, session_id=session_id)))
 
 
 class ActivityItem(ActivityRecord):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from servers.app import ToolGroup
 from servers.app.dynamic import DynamicTool, ListChanged
 from servers.kernel.cursors import decode_cursor, encode_cursor
-from servers.kernel.errors import NotFound
+from servers.kernel.errors import Forbidden, NotFound
 from servers.xem.calls import bridge_of, run_call, subplan_id, tool_arguments
 from xem import services
 from xem.bootstrap import Bridge
@@ -157,10 +157,17 @@ async def list_exec_tools(
 async def describe_exec_tool(ctx: Context, workspace: Name, tool: Name) -> ExecToolDetail:
     """The full description and argument schema of one exec tool, and the agents serving it.
 
-    Use before invoke. Errors: [not_found] (see list_exec_tools).
+    Use before invoke. Errors: [not_found] (see list_exec_tools), [forbidden] a chat or closed workspace (why).
     """
-    spec = bridge_of(ctx).catalog.find(workspace, tool)
+    bridge = bridge_of(ctx)
+    spec = bridge.catalog.find(workspace, tool)
     if spec is None:
+        try:
+            gate = (await services.get_workspace(bridge, workspace)).gate
+        except NotFound:
+            gate = None
+        if gate is not None and not gate.open:
+            raise Forbidden(gate.reason)
         raise NotFound(f"no online agent serves tool {tool!r} in workspace {workspace!r}; call list_exec_tools")
     return ExecToolDetail(name=spec.name, workspace=spec.workspace, tool=spec.tool, risk=spec.risk, summary=spec.summary,
                           description=spec.description, input_schema=spec.input_schema, agents=list(spec.agents),

@@ -52,6 +52,22 @@ async def test_session_and_runtime_cost_and_time_are_exactly_the_sum_of_their_ac
     assert unknown["spent"]["cost_incomplete"] is True and Decimal(unknown["spent"]["actual_cost"]) == Decimal("0.3")
 
 
+async def test_a_single_activity_recorded_in_a_session_counts_in_that_session_and_a_foreign_one_is_refused(odm_settings):
+    async with connect_client(odm.SPEC, odm_settings, toolsets=TOOLS) as client:
+        _, session = await working_runtime(client)
+        task = (await claimed_task(client))["task"]["id"]
+        await call(client, "record_activity", task_id=task, agent_runtime_id="101", actual_cost=0.25, duration_ms=700,
+                   session_id=session["id"])
+        spent = (await _read(client, f"odm://sessions/{session['id']}"))["spent"]
+        before = await data_fingerprint(odm_settings.odm_dsn)
+        unknown = await fails(client, "record_activity", task_id=task, agent_runtime_id="101", actual_cost=0.1,
+                              session_id="ses-99")
+        after = await data_fingerprint(odm_settings.odm_dsn)
+    assert Decimal(spent["actual_cost"]) == Decimal("0.25") and spent["actual_duration_ms"] == 700
+    assert spent["activity_count"] == 1
+    assert unknown.startswith("[not_found] session_id: no session ses-99") and before == after
+
+
 async def test_a_crashed_session_recovers_and_its_work_continues_under_the_same_claim(odm_settings):
     async with connect_client(odm.SPEC, odm_settings, toolsets=TOOLS) as client:
         _, session = await working_runtime(client)

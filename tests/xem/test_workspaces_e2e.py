@@ -42,6 +42,8 @@ async def test_a_chat_workspace_opens_only_when_promoted_with_three_available_mo
         chat = await invoke(client, "ops")
         assert chat.is_error and text(chat).startswith("[forbidden] workspace ops is a chat workspace"), text(chat)
         assert "xeroctl workspaces promote ops" in text(chat)
+        described = await client.call_tool("describe_exec_tool", {"workspace": "ops", "tool": "echo"})
+        assert text(described).startswith("[forbidden] workspace ops is a chat workspace"), text(described)
 
         # bad input: a binding to an unknown model, nothing changes
         ok(mesh.xeroctl("models", "set", "m-plan", "m-exec", "m-ver", "--available", "--provider", "local"))
@@ -80,6 +82,8 @@ async def test_a_chat_workspace_opens_only_when_promoted_with_three_available_mo
                        await invoke(client, "ops", idempotency_key="ops-1")):  # a replay is refused too
             assert text(answer).startswith("[forbidden] workspace ops is closed: verifier model m-ver unavailable; bind "
                                            "one with `xeroctl workspaces bind ops --verifier MODEL`"), text(answer)
+        described = await client.call_tool("describe_exec_tool", {"workspace": "ops", "tool": "echo"})
+        assert text(described).startswith("[forbidden] workspace ops is closed: verifier model m-ver"), text(described)
         assert await bus.pool.fetchval("SELECT count(*) FROM xem.invocations") == rows
         assert "closed" in ok(mesh.xeroctl("workspaces", "list"))
         # an approval given while it is closed does not dispatch: the call fails, naming why
