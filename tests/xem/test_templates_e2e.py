@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
@@ -107,6 +108,19 @@ async def test_prompts_get_resolves_workspace_over_project_over_platform_and_the
         async with xem_client(bus) as other:  # another session asks again
             third = await other.call_tool("ws__wipe", {"target": "s4", "template": "disk_cleanup"})
             assert text(third).startswith("[approval_required] "), text(third)
+
+
+async def test_the_2026_era_hears_prompts_list_changed_when_a_template_gets_a_new_version(bus):
+    async with xem_client(bus, mode="2026-07-28", toolsets="all") as client, \
+            client.listen(prompts_list_changed=True) as sub:
+        before = {p.name for p in (await client.list_prompts()).prompts}
+        made = await client.call_tool("create_template", {"scope": "project", "owner": "p1",
+                                                          "document": template("night_watch", "NIGHT", ["echo"])})
+        assert not made.is_error, text(made)
+        with anyio.fail_after(20):
+            await sub.__anext__()
+        after = {p.name for p in (await client.list_prompts()).prompts}
+    assert "night_watch" not in before and after == before | {"night_watch"}
 
 
 async def test_a_template_that_fails_its_schema_or_rules_is_refused_with_the_field_and_nothing_is_stored(bus):
