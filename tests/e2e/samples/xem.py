@@ -14,6 +14,7 @@ SAMPLES: dict[str, Sample] = {
     "invoke": Sample({"workspace": "repo", "tool": "git_status", "arguments": {}, "idempotency_key": "e2e-1"},
                      expect="not_found"),
     "get_invocation": Sample({"id": NO_SUCH}, expect="not_found"),
+    "learnings": Sample({"workspace": "repo", "tool": "git_status", "limit": 5}),
     "cancel_invocation": Sample({"id": NO_SUCH}, expect="not_found"),
     "approval_policy": Sample({"workspace": "repo", "risk": "write", "required": True, "sla_s": 600,
                                "escalation": ["oncall"]}),
