@@ -8,6 +8,7 @@ import json
 import sys
 import time
 import uuid
+from typing import Any
 
 import anyio
 import asyncpg
@@ -17,6 +18,7 @@ from mcp import Client
 from bench._common import Figure, bench_database, free_port, print_report, server_process, summarize
 from bench.xem import _dealer, _process, _round_trips
 from servers.runtime.database import Target, prepare_database
+from tests.support.lean import LeanClient
 from tests.support.wait import wait_for
 from tests.xem.support import _toml
 from xem import services
@@ -86,58 +88,71 @@ async def _measure(args: argparse.Namespace, url: str, pool: asyncpg.Pool, echo_
     ctx = zmq.asyncio.Context()
     echo = _dealer(ctx, echo_key, echo_ep, new_keypair())
     ping = lambda: encode(Ping(sender="bench"))  # noqa: E731
-    async with Client(url, mode="legacy") as client:
+    async with Client(url, mode="legacy") as client, LeanClient(url) as lean:
         async def listed() -> bool:
             return "ws__noop" in {t.name for t in (await client.list_tools()).tools}
 
         await wait_for(listed, what="ws__noop listed", within=30, every=0.1)
-        invoked: list[float] = []
-        raw: list[float] = []
-        health: list[float] = []
-        for block in range(10):  # interleaved: machine noise falls on both alike
-            for i in range(args.calls // 10 + (5 if block == 0 else 0)):
-                started = time.perf_counter()
-                result = await client.call_tool("ws__noop", {})
-                if result.is_error or result.structured_content["state"] != "succeeded":
-                    raise RuntimeError(f"a bench call failed: {result.content}")
-                if not (block == 0 and i < 5):
-                    invoked.append(time.perf_counter() - started)
-            raw += await _round_trips(echo, args.calls // 10, ping)
-            for _ in range(args.calls // 10):
-                started = time.perf_counter()
-                await client.call_tool("health", {})
-                health.append(time.perf_counter() - started)
+        samples: dict[str, list[float]] = {"sdk": [], "lean": [], "raw": [], "health": [], "lean health": []}
+
+        async def timed(into: str, call: Any, name: str) -> None:
+            started = time.perf_counter()
+            result = await call(name, {})
+            samples[into].append(time.perf_counter() - started)
+            if result.is_error or (name != "health" and result.structured_content["state"] != "succeeded"):
+                raise RuntimeError(f"a bench call failed: {result}")
+
+        for _ in range(5):  # warm-up: connections, prepared statements, the agents' first spawns
+            await client.call_tool("ws__noop", {})
+            await lean.call_tool("ws__noop", {})
+        per_block = max(args.calls // 10, 1)
+        for _ in range(10):  # interleaved: machine noise falls on all alike
+            for _ in range(per_block):
+                await timed("sdk", client.call_tool, "ws__noop")
+            for _ in range(per_block):
+                await timed("lean", lean.call_tool, "ws__noop")
+            samples["raw"] += await _round_trips(echo, per_block, ping)
+            for _ in range(per_block):
+                await timed("health", client.call_tool, "health")
+                await timed("lean health", lean.call_tool, "health")
     split = await pool.fetchrow(
-        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM dispatched_at - created_at)) AS create, "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - dispatched_at)) AS deliver, "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS run "
-        "FROM xem.invocations")
-    print_report(f"xem invocation: {len(invoked)} sequential no-op read calls, MCP over HTTP -> xem-mcp -> router -> agent",
-                 [*summarize("tool call (invocation row, dispatch, agent run of `true`, result by NOTIFY)", invoked, raw,
-                             p50_goal="<= 3 ms and <= 10x raw"), *summarize("raw CURVE DEALER/ROUTER echo", raw),
-                  *summarize("xem-mcp health over the same HTTP client (one SELECT)", health)],
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.sent_at - i.created_at)) AS queue, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - d.sent_at)) AS deliver, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.finished_at - d.delivered_at)) AS run "
+        "FROM xem.invocations i JOIN xem.dispatches d USING (id)")
+    raw = samples["raw"]
+    print_report(f"xem invocation: {len(samples['lean'])} sequential no-op read calls per client, MCP over HTTP -> xem-mcp "
+                 "-> router -> agent",
+                 [*summarize("tool call, lean 2026-07-28 client (one POST per call)", samples["lean"], raw,
+                             p50_goal="<= 3 ms and <= 10x raw"),
+                  *summarize("tool call, SDK mcp.Client (legacy era)", samples["sdk"], raw),
+                  *summarize("raw CURVE DEALER/ROUTER echo", raw),
+                  *summarize("xem-mcp health, lean client (the MCP/HTTP floor, one SELECT)", samples["lean health"]),
+                  *summarize("xem-mcp health, SDK client", samples["health"])],
                  ["ratio = invocation p-value / raw echo p-value, same run",
-                  f"p50 split (database clock): created->dispatched {split['create'] * 1000:.2f} ms, dispatched->agent ack "
-                  f"{split['deliver'] * 1000:.2f} ms, ack->result stored {split['run'] * 1000:.2f} ms"])
+                  f"p50 split (database clock, transaction starts): call -> dispatch sent {split['queue'] * 1000:.2f} ms, "
+                  f"sent -> agent ack stored {split['deliver'] * 1000:.2f} ms, ack -> result stored {split['run'] * 1000:.2f} ms"])
 
     per = args.concurrent // args.callers
-    done = [0]
+    rates: list[Figure] = []
+    for label, make in (("lean 2026-07-28 clients", lambda: LeanClient(url)), ("SDK mcp.Client", lambda: Client(url, mode="legacy"))):
+        done = [0]
 
-    async def caller() -> None:
-        async with Client(url, mode="legacy") as c:
-            for _ in range(per):
-                result = await c.call_tool("ws__noop", {})
-                done[0] += not result.is_error
+        async def caller(make: Any = make, done: list[int] = done) -> None:
+            async with make() as c:
+                for _ in range(per):
+                    result = await c.call_tool("ws__noop", {})
+                    done[0] += not result.is_error
 
-    started = time.perf_counter()
-    async with anyio.create_task_group() as tg:
-        for _ in range(args.callers):
-            tg.start_soon(caller)
-    elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        async with anyio.create_task_group() as tg:
+            for _ in range(args.callers):
+                tg.start_soon(caller)
+        rates.append(Figure(f"invocations per second, {label}", done[0] / (time.perf_counter() - started), "/s",
+                            goal=">= 300/s"))
     agents = await pool.fetch("SELECT agent_name, count(*) FROM xem.invocations GROUP BY 1 ORDER BY 1")
-    print_report(f"xem throughput: {args.callers} callers, 2 agents, {done[0]} calls",
-                 [Figure("invocations per second", done[0] / elapsed, "/s", goal=">= 300/s")],
-                 [f"spread over agents: {', '.join(f'{r[0]}={r[1]}' for r in agents)}"])
+    print_report(f"xem throughput: {args.callers} callers, 2 agents, {per * args.callers} calls per client kind", rates,
+                 [f"spread over agents (all calls of the run): {', '.join(f'{r[0]}={r[1]}' for r in agents)}"])
 
     key = f"dup-{uuid.uuid4()}"
     answers: list[str] = []

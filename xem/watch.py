@@ -9,6 +9,7 @@ read again: notices sent meanwhile were missed). Nothing here polls.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
@@ -20,6 +21,7 @@ from servers.kernel import channels
 __all__ = ["Hub", "Watch"]
 
 log = logging.getLogger("xiopro.xem.watch")
+_HEARD = 4096  # invocations whose last notice is remembered (a call reads them back within milliseconds)
 _CHANNELS = (channels.XEM_INVOCATIONS, channels.XEM_PROGRESS, channels.XEM_TOOLS, channels.XEM_TEMPLATES)
 
 
@@ -50,6 +52,8 @@ class Watch:
 class Hub:
     def __init__(self) -> None:
         self._watches: dict[str, set[Watch]] = {}
+        self._heard: OrderedDict[str, str] = OrderedDict()  # invocation id -> the last state heard, latest last
+        self.generation = 0  # LISTEN connections made so far: a notice sent while none was up was missed
         self._tools: list[Callable[[], Awaitable[None]]] = []
         self._templates: list[Callable[[], Awaitable[None]]] = []
         self.listening = anyio.Event()
@@ -68,6 +72,14 @@ class Hub:
                 group.discard(watch)
                 if not group:
                     del self._watches[invocation_id]
+
+    def heard(self, invocation_id: str) -> str | None:
+        """The last state announced for ``invocation_id`` lately (the latest ``_HEARD`` invocations), or None.
+
+        A caller that has just read an invocation may create its watch after the notice of a change came: this says
+        whether one came (compare ``generation`` with the one before the read to know that none can have been missed).
+        """
+        return self._heard.get(invocation_id)
 
     def on_tools_changed(self, listener: Callable[[], Awaitable[None]]) -> Callable[[], None]:
         """Call ``listener`` whenever an agent's servable tools may have changed; returns the unsubscribe."""
@@ -108,6 +120,11 @@ class Hub:
                 return
             invocation_id, _, state = payload.partition(":")
             progress = channel == channels.XEM_PROGRESS
+            if not progress:
+                self._heard[invocation_id] = state
+                self._heard.move_to_end(invocation_id)
+                if len(self._heard) > _HEARD:
+                    self._heard.popitem(last=False)
             for watch in list(self._watches.get(invocation_id, ())):
                 if progress or state != "running" or watch.running:
                     watch.fire(progress=progress)
@@ -134,6 +151,7 @@ class Hub:
                         for channel in _CHANNELS:
                             await conn.add_listener(channel, callback)
                         delay = 0.5
+                        self.generation += 1
                         self.listening.set()
                         if not first:  # notices sent while we were not listening are lost: everyone reads again
                             self._wake_all()

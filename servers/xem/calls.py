@@ -150,15 +150,24 @@ async def _elicit(ctx: Context, bridge: Bridge, view: InvocationView) -> Invocat
         return await services.get_invocation(bridge, uuid.UUID(view.id))
 
 
-async def _wait(ctx: Context, bridge: Bridge, invocation_id: uuid.UUID, bound_s: float) -> InvocationView:
-    """The invocation once it ends, or as it is when ``bound_s`` passed; progress goes to the caller meanwhile."""
+async def _wait(ctx: Context, bridge: Bridge, invocation_id: uuid.UUID, bound_s: float, *, known: InvocationView,
+                generation: int | None) -> InvocationView:
+    """The invocation once it ends, or as it is when ``bound_s`` passed; progress goes to the caller meanwhile.
+
+    ``known``: the invocation as read when the hub was at LISTEN ``generation`` (None: it was not listening). It is
+    not read again before the first wait unless a notice of another state came meanwhile."""
     token = (ctx.request_context.meta or {}).get("progress_token")
     seq, deadline = -1, anyio.current_time() + bound_s
     limit = bridge.settings.output_limit_chars
-    with bridge.hub.watch(str(invocation_id), running=token is not None) as watch:
+    hub = bridge.hub
+    with hub.watch(str(invocation_id), running=token is not None) as watch:
+        watch.arm()
+        heard = hub.heard(str(invocation_id))
+        view = known if (generation == hub.generation and token is None
+                         and heard in (None, known.state, "running")) else None
         while True:
-            watch.arm()
-            view = await services.get_invocation(bridge, invocation_id, output_limit=limit)
+            if view is None:
+                view = await services.get_invocation(bridge, invocation_id, output_limit=limit)
             if view.state in FINAL or view.state in ("ambiguous", "pending_approval"):
                 return view
             if token is not None:
@@ -169,6 +178,8 @@ async def _wait(ctx: Context, bridge: Bridge, invocation_id: uuid.UUID, bound_s:
             if left <= 0:
                 return view
             await watch.wait(left)
+            watch.arm()
+            view = None
 
 
 async def run_call(ctx: Context, request: services.CallRequest) -> CallToolResult:
@@ -176,6 +187,7 @@ async def run_call(ctx: Context, request: services.CallRequest) -> CallToolResul
     request = services.CallRequest(**{**request.__dict__, "caller": _caller(ctx), "trace_context": _trace(ctx),
                                       "branch_ref": request.branch_ref or _branch_ref(ctx), "session_ref": _session(ctx)})
     settings = bridge.settings
+    generation = bridge.hub.generation if bridge.hub.listening.is_set() else None
     started = await services.start_invocation(bridge, request, retention_s=settings.idempotency_retention_s,
                                               max_argument_bytes=settings.max_argument_bytes,
                                               output_limit=settings.output_limit_chars)
@@ -186,7 +198,7 @@ async def run_call(ctx: Context, request: services.CallRequest) -> CallToolResul
     if view.state in FINAL or view.state in ("pending_approval", "ambiguous"):
         return answer_of(view, replayed=started.replayed)
     try:
-        view = await _wait(ctx, bridge, invocation_id, settings.call_wait_s)
+        view = await _wait(ctx, bridge, invocation_id, settings.call_wait_s, known=view, generation=generation)
     except anyio.get_cancelled_exc_class():
         if not started.replayed:  # the client cancelled its request: the invocation it started is cancelled too
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):

@@ -123,6 +123,24 @@ async def test_a_result_resent_by_the_agent_is_recorded_once(bus):
     assert (row["state"], row["result_frame_id"]) == ("completed", result.id)
 
 
+async def test_a_claimed_dispatch_is_sent_once_until_its_resend_time_and_an_unsent_one_is_queued_again(bus):
+    await _enroll(bus)
+    await _enroll(bus, "a2")
+    first = await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "1"})
+    second = await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "2"})
+    await services.create_dispatch(bus.xem, "a2", "ws", "echo", {"msg": "other agent"})
+    claimed = await services.claim_dispatches(bus.xem, ["a1"], 60)
+    assert [(agent, f.invocation_id) for agent, f in claimed] == [("a1", first.invocation_id), ("a1", second.invocation_id)]
+    assert await services.claim_dispatches(bus.xem, ["a1"], 60) == []  # a second router claims nothing to send twice
+    await services.unsend(bus.xem, second.invocation_id)  # its connection was gone
+    again = await services.claim_dispatches(bus.xem, ["a1"], 60)
+    assert [f.invocation_id for _, f in again] == [second.invocation_id] and again[0][1].id == second.id
+    rows = await bus.pool.fetch("SELECT agent_name, state, attempts FROM xem.dispatches ORDER BY created_at")
+    assert [tuple(r) for r in rows] == [("a1", "sent", 1), ("a1", "sent", 1), ("a2", "queued", 0)]
+    assert [f.invocation_id for _, f in await services.claim_dispatches(bus.xem, ["a1"], 0)] == [
+        first.invocation_id, second.invocation_id]  # unacknowledged past the resend time: sent again, same frames
+
+
 async def test_an_interrupted_mutation_becomes_ambiguous(bus):
     key, _, _ = await _enroll(bus)
     dispatch = await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "x"})

@@ -11,7 +11,7 @@ import anyio
 
 from xem.agent._config import AgentConfig, ToolConfig
 from xem.agent._discovery import discover
-from xem.agent._executor import run_tool
+from xem.agent._executor import run_tool, watch_children_by_pidfd
 from xem.agent._link import Link
 from xem.agent._params import build_argv, input_schema
 from xem.agent._queue import Queue
@@ -79,6 +79,7 @@ class Agent:
     async def run(self) -> None:
         """Run until cancelled. Raises EnrollmentRefused if the router refuses the join key."""
         log.info("xem-agent %s (key %s) connecting to %s", self.config.name, fingerprint(self.public_key), self.config.router)
+        watch_children_by_pidfd()
         async with anyio.create_task_group() as tg:
             self._tg = tg
             self._recover()

@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
 
-__all__ = ["Outcome", "run_tool"]
+__all__ = ["Outcome", "run_tool", "watch_children_by_pidfd"]
 
 _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "TMPDIR")
 
@@ -28,6 +30,19 @@ class Outcome:
     duration_ms: int = 0
     error: str | None = None
     _kept: dict[str, bytearray] = field(default_factory=lambda: {"stdout": bytearray(), "stderr": bytearray()})
+
+
+def watch_children_by_pidfd() -> None:
+    """In the agent process, on Python 3.11: reap tool processes through pidfds on the running loop instead of the
+    default watcher's one thread per process (3.12 does this by default on Linux; elsewhere nothing changes).
+    Process-wide: call it only from the process's one event loop (the xem-agent entry point)."""
+    if sys.version_info >= (3, 12) or not hasattr(os, "pidfd_open"):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        watcher = asyncio.PidfdChildWatcher()
+        watcher.attach_loop(asyncio.get_running_loop())
+        asyncio.set_child_watcher(watcher)
 
 
 async def run_tool(argv: list[str], root: Path, *, timeout_s: float, max_output_bytes: int,

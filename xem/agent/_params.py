@@ -20,6 +20,7 @@ from typing import Any, Literal
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field
 
+from xem.domain.schemas import validate_arguments
 from xem.errors import ConfigError, ParameterRefused
 
 __all__ = ["ParamSpec", "build_argv", "check_template", "input_schema"]
@@ -130,7 +131,7 @@ def build_argv(tool: str, argv: Argv, params: dict[str, ParamSpec], values: dict
         ParameterRefused: values that do not match the declared schema, unsafe strings or paths outside ``root``.
     """
     try:
-        jsonschema.validate(values, input_schema(params))
+        validate_arguments(values, input_schema(params))  # one compiled validator per schema, not one per call
     except jsonschema.ValidationError as exc:
         raise ParameterRefused(f"tool {tool}: {exc.message}") from None
     rendered = {name: _render(name, spec, values.get(name, spec.default), root)

@@ -186,20 +186,24 @@ class Router:
                 raise
             return False
 
-    async def _push(self, agent: str | None) -> None:
-        """Send the dispatches due to ``agent`` (or to every connected agent) over its latest connection."""
-        if agent is not None and agent not in self._routes:
+    async def _push(self, agent: str | None, *, cancels: bool = True) -> None:
+        """Send the dispatches due to ``agent`` (or to every connected agent) over its latest connection, and the
+        cancels due (unless ``cancels`` is False: a notice of a new dispatch brings none)."""
+        agents = [agent] if agent is not None else list(self._routes)
+        agents = [a for a in agents if a in self._routes and self._status_of(self._routes[a][0]) == "active"]
+        if not agents:
             return
         assert self._xem is not None
-        for name, frame in await services.dispatches_due(self._xem, agent, self.settings.dispatch_resend_ms / 1000):
+        for name, frame in await services.claim_dispatches(self._xem, agents, self.settings.dispatch_resend_ms / 1000):
             route = self._routes.get(name)
-            if route is None or self._status_of(route[0]) != "active":
-                continue
-            if await self._send(route[1], frame):
-                await services.mark_sent(self._xem, frame.invocation_id)
-            else:
-                self._routes.pop(name, None)
-        for name, cancel in await services.cancels_due(self._xem, agent):
+            if route is not None and self._status_of(route[0]) == "active":
+                if await self._send(route[1], frame):
+                    continue
+                self._routes.pop(name, None)  # its connection is gone
+            await services.unsend(self._xem, frame.invocation_id)  # queued again for the agent's next connection
+        if not cancels:
+            return
+        for name, cancel in await services.cancels_due(self._xem, agents):
             route = self._routes.get(name)
             if route is not None and self._status_of(route[0]) == "active" and not await self._send(route[1], cancel):
                 self._routes.pop(name, None)
@@ -208,7 +212,10 @@ class Router:
         if channel == channels.XEM_KEYS:
             await self.reload_keys()
         elif channel == channels.XEM_DISPATCH:
-            await self._push(payload)
+            if payload.startswith(channels.CANCEL_PREFIX):
+                await self._push(payload[len(channels.CANCEL_PREFIX):])
+            else:
+                await self._push(payload, cancels=False)
 
     async def _housekeeping(self) -> None:
         assert self._xem is not None

@@ -5,12 +5,12 @@ from xem.services._work import XemServices
 from xem.services.approvals import decide_approval, expire_approvals, list_approvals, set_policy, show_policies
 from xem.services.dispatching import (
     cancels_due,
+    claim_dispatches,
     create_dispatch,
-    dispatches_due,
     mark_delivered,
-    mark_sent,
     record_progress,
     record_result,
+    unsend,
 )
 from xem.services.enrollment import EnrollOutcome, enroll, record_refusal
 from xem.services.invocations import (
@@ -107,8 +107,8 @@ __all__ = [
     "approve_candidate",
     "audit_drop",
     "authorize",
+    "claim_dispatches",
     "create_dispatch",
-    "dispatches_due",
     "enroll",
     "join_keys",
     "list_agents",
@@ -116,7 +116,6 @@ __all__ = [
     "load_keyring",
     "mark_delivered",
     "mark_offline",
-    "mark_sent",
     "mint_join_key",
     "record_progress",
     "record_refusal",
@@ -125,5 +124,6 @@ __all__ = [
     "renew",
     "store_candidates",
     "store_manifest",
+    "unsend",
 ]
 

@@ -26,7 +26,7 @@ async def _release(w: Work, row: Any, inv: Any) -> None:
     spec: ExecTool | None = catalog.find(inv["workspace"], inv["tool"])
     wanted = inv["requested_agent"]
     agents = [a for a in (spec.agents if spec else ()) if wanted is None or a == wanted]
-    gate, _record = await workspace_gate(w, inv["workspace"])
+    gate, record = await workspace_gate(w, inv["workspace"])
     if not gate.open:  # closed since the call was made: fail closed, say why
         await w.invocations.set_state(inv["id"], "failed", error=f"[forbidden] approved, but {gate.reason}")
         return
@@ -38,7 +38,7 @@ async def _release(w: Work, row: Any, inv: Any) -> None:
     counts = await w.invocations.in_flight_counts()
     agent = min(agents, key=lambda a: (counts.get(a, 0), a))
     trace = TraceContext.model_validate(json.loads(inv["trace_context"]))
-    await dispatch(w, inv["id"], agent, spec, json.loads(inv["arguments"]), trace)
+    await dispatch(w, inv["id"], agent, spec, json.loads(inv["arguments"]), trace, record=record)
 
 
 @transactional

@@ -22,7 +22,7 @@ from xem.services._work import Work, single_statement, transactional
 from xem.services.leases import authorize
 from xem.services.recovery import on_delivered, on_result
 
-__all__ = ["cancels_due", "create_dispatch", "dispatches_due", "mark_delivered", "mark_sent", "record_progress", "record_result"]
+__all__ = ["cancels_due", "claim_dispatches", "create_dispatch", "mark_delivered", "record_progress", "record_result", "unsend"]
 
 
 @transactional
@@ -65,14 +65,15 @@ def _frame_of(row: asyncpg.Record) -> Dispatch:
 
 
 @single_statement
-async def dispatches_due(w: Work, agent: str | None, resend_after_s: float) -> list[tuple[str, Dispatch]]:
-    """(agent, dispatch) to send now, for one agent or all (none to an agent in conflict_pill or revoked)."""
-    return [(r["agent_name"], _frame_of(r)) for r in await w.dispatches.due(agent, resend_after_s)]
+async def claim_dispatches(w: Work, agents: list[str], resend_after_s: float) -> list[tuple[str, Dispatch]]:
+    """(agent, dispatch) to send now to ``agents``, already marked sent (none to an agent in conflict_pill or
+    revoked); a dispatch that then cannot be sent goes back with ``unsend``."""
+    return [(r["agent_name"], _frame_of(r)) for r in await w.dispatches.claim_due(agents, resend_after_s)]
 
 
 @single_statement
-async def mark_sent(w: Work, invocation_id: uuid.UUID) -> None:
-    await w.dispatches.mark_sent(invocation_id)
+async def unsend(w: Work, invocation_id: uuid.UUID) -> None:
+    await w.dispatches.unsend(invocation_id)
 
 
 @transactional
@@ -118,8 +119,8 @@ async def record_progress(w: Work, curve_key: str, frame: Progress) -> str | Non
 
 
 @single_statement
-async def cancels_due(w: Work, agent: str | None) -> list[tuple[str, Cancel]]:
-    """(agent, cancel frame) for every cancelled invocation whose dispatch has left the router."""
+async def cancels_due(w: Work, agents: list[str]) -> list[tuple[str, Cancel]]:
+    """(agent, cancel frame) for every cancelled invocation of ``agents`` whose dispatch has left the router."""
     return [(r["agent_name"], Cancel(sender=ROUTER_SENDER, invocation_id=r["id"],
                                      trace_context=TraceContext.model_validate(json.loads(r["trace_context"])).child()))
-            for r in await w.dispatches.cancels_due(agent)]
+            for r in await w.dispatches.cancels_due(agents)]

@@ -25,7 +25,7 @@ from xem.domain.scope import Scope, path_arguments, scope_violation
 from xem.domain.templates import needs_approval
 from xem.domain.views import InvocationView, invocation_view
 from xem.errors import AgentStateError
-from xem.services._work import Work, read_only, transactional
+from xem.services._work import Work, read_only, single_statement, transactional
 from xem.services.learnings import fork_point_of, leave_fork_point, redacted_arguments
 from xem.services.subplans import guard
 from xem.services.workspaces import gates, workspace_gate
@@ -85,8 +85,8 @@ async def exec_catalog(w: Work) -> Catalog:
     return await catalog_of(w)
 
 
-async def _gate(w: Work, req: CallRequest) -> Scope:
-    """The workspace's scope if it is open.
+async def _gate(w: Work, req: CallRequest) -> tuple[Scope, Any]:
+    """The workspace's scope and record if it is open (no record: an empty scope, and None).
 
     Raises:
         Forbidden: the workspace is chat, or closed (a model missing or unavailable), or has no record while an agent
@@ -94,9 +94,9 @@ async def _gate(w: Work, req: CallRequest) -> Scope:
     """
     gate, record = await workspace_gate(w, req.workspace)
     if gate.open and record is not None:
-        return Scope.model_validate(json.loads(record["scope"]))
+        return Scope.model_validate(json.loads(record["scope"])), record
     if record is None and not await w.agents.declaring(req.workspace, req.tool):
-        return Scope()
+        return Scope(), None
     raise Forbidden(gate.reason)
 
 
@@ -153,23 +153,24 @@ async def _resolve(w: Work, req: CallRequest) -> tuple[ExecTool, str]:
 
 
 async def dispatch(w: Work, invocation_id: uuid.UUID, agent: str, spec: ExecTool, arguments: dict[str, Any],
-                   trace: TraceContext) -> None:
-    """Queue the dispatch frame for the router and mark the invocation dispatched (inside the caller's transaction)."""
-    record = await w.workspaces.get(spec.workspace)
+                   trace: TraceContext, *, record: Any = ...) -> None:
+    """Queue the dispatch frame for the router and mark the invocation dispatched (inside the caller's transaction);
+    ``record``: the workspace's record, when the caller read it in this transaction already."""
+    if record is ...:
+        record = await w.workspaces.get(spec.workspace)
     scope = json.loads(record["scope"]) if record is not None and record["scope"] != "{}" else None
     frame = Dispatch(sender=ROUTER_SENDER, invocation_id=invocation_id, workspace=spec.workspace, tool=spec.tool,
                      params=arguments, risk=spec.risk, trace_context=trace, scope=scope)
     await w.dispatches.create(invocation_id, agent, spec.workspace, spec.tool, arguments, spec.risk, frame.id,
-                              trace.model_dump(), scope)
+                              trace.model_dump(), scope, notify=True)
     await w.invocations.set_state(invocation_id, "dispatched", agent=agent)
-    await w.dispatches.notify_new(agent)
 
 
 async def _view(w: Work, invocation_id: uuid.UUID, output_limit: int, *, missing: str = "") -> InvocationView:
-    row = await w.invocations.get(invocation_id)
-    if row is None:
+    found = await w.invocations.get_with_approval(invocation_id)
+    if found is None:
         raise NotFound(f"no invocation {invocation_id}{missing}")
-    view = invocation_view(row, await w.approvals.latest_for(invocation_id), output_limit=output_limit)
+    view = invocation_view(*found, output_limit=output_limit)
     view.fork_point = await fork_point_of(w, invocation_id, view.risk)
     return view
 
@@ -189,7 +190,7 @@ async def start_invocation(w: Work, req: CallRequest, *, retention_s: float, max
     if size > max_argument_bytes:
         raise InvalidArgument(f"{req.workspace}__{req.tool}: arguments are {size} bytes of JSON, over the limit of "
                               f"{max_argument_bytes}; pass large content by reference (a path in the workspace)")
-    scope = await _gate(w, req)  # before the idempotency key: a closed workspace replays nothing either
+    scope, record = await _gate(w, req)  # before the idempotency key: a closed workspace replays nothing either
     invocation_id = uuid.uuid4()
     digest = request_hash(req.workspace, req.tool, req.arguments)
     if req.idempotency_key is not None:
@@ -227,17 +228,17 @@ async def start_invocation(w: Work, req: CallRequest, *, retention_s: float, max
         await w.invocations.set_state(invocation_id, "pending_approval")
         await w.audit.event("approval_requested", agent=agent, invocation=str(invocation_id), tool=spec.name, risk=spec.risk)
     else:
-        await dispatch(w, invocation_id, agent, spec, req.arguments, trace)
+        await dispatch(w, invocation_id, agent, spec, req.arguments, trace, record=record)
     return Started(await _view(w, invocation_id, output_limit), replayed=False, inline=policy.inline)
 
 
-@read_only
+@single_statement
 async def get_invocation(w: Work, invocation_id: uuid.UUID, *, output_limit: int = 16_000) -> InvocationView:
-    """Raises NotFound."""
+    """Raises NotFound. (The invocation and its approval are one statement; a fork point, read after, never changes.)"""
     return await _view(w, invocation_id, output_limit, missing="; the id comes from an earlier call's answer")
 
 
-@read_only
+@single_statement
 async def progress_since(w: Work, invocation_id: uuid.UUID, after_seq: int) -> list[tuple[int, str, str]]:
     """(seq, stream, data) of the progress frames after ``after_seq``."""
     return [(r["seq"], r["stream"], r["data"]) for r in await w.dispatches.progress(invocation_id) if r["seq"] > after_seq]

@@ -45,9 +45,7 @@ async def _make_ambiguous(w: Work, row: Any, why: str) -> None:
 
 
 async def on_delivered(w: Work, invocation_id: uuid.UUID) -> None:
-    row = await w.invocations.get(invocation_id, lock=True)
-    if row is not None and row["state"] == "dispatched":
-        await w.invocations.set_state(invocation_id, "running")
+    await w.invocations.set_state(invocation_id, "running", only_from="dispatched")
 
 
 async def on_result(w: Work, agent: str, frame: Result) -> None:

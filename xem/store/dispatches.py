@@ -25,31 +25,38 @@ class DispatchStore:
 
     async def create(self, invocation_id: uuid.UUID, agent: str, workspace: str, tool: str, params: dict[str, Any],
                      risk: str, frame_id: uuid.UUID, trace_context: dict[str, Any],
-                     scope: dict[str, Any] | None = None) -> None:
+                     scope: dict[str, Any] | None = None, *, notify: bool = False) -> None:
+        """``notify``: and tell every router at commit (``notify_new``), in the same statement."""
         await self.conn.execute(
-            "INSERT INTO xem.dispatches (id, agent_name, workspace, tool, params, risk, frame_id, trace_context, state, scope) "
-            "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, 'queued', $9::jsonb)",
+            "WITH queued AS (INSERT INTO xem.dispatches (id, agent_name, workspace, tool, params, risk, frame_id, trace_context, "
+            "state, scope) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, 'queued', $9::jsonb) RETURNING agent_name) "
+            "SELECT pg_notify($10, agent_name) FROM queued WHERE $11",
             invocation_id, agent, workspace, tool, json.dumps(params), risk, frame_id, json.dumps(trace_context),
-            None if scope is None else json.dumps(scope),
+            None if scope is None else json.dumps(scope), channels.XEM_DISPATCH, notify,
         )
 
     async def get(self, invocation_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM xem.dispatches WHERE id = $1", invocation_id)
 
-    async def due(self, agent: str | None, resend_after_s: float) -> list[asyncpg.Record]:
-        """Queued dispatches, and sent ones not acknowledged within ``resend_after_s``, of agents that
-        may receive dispatches (not in conflict_pill, not revoked); of one agent or of all."""
-        return await self.conn.fetch(
-            "SELECT d.* FROM xem.dispatches d JOIN xem.agents a ON a.name = d.agent_name "
-            "WHERE ($1::text IS NULL OR d.agent_name = $1) AND a.state IN ('online', 'offline') AND (d.state = 'queued' OR "
-            "(d.state = 'sent' AND d.sent_at < now() - make_interval(secs => $2))) ORDER BY d.created_at LIMIT 1000",
-            agent, resend_after_s,
+    async def claim_due(self, agents: list[str], resend_after_s: float) -> list[asyncpg.Record]:
+        """Mark sent, and return oldest first, the dispatches due to ``agents``: queued ones, and sent ones not
+        acknowledged within ``resend_after_s``, of agents that may receive dispatches (not in conflict_pill, not
+        revoked). One statement: a dispatch another router is claiming right now is skipped, not sent twice."""
+        rows = await self.conn.fetch(
+            "UPDATE xem.dispatches SET state = 'sent', sent_at = now(), attempts = attempts + 1 WHERE id IN ("
+            " SELECT d.id FROM xem.dispatches d JOIN xem.agents a ON a.name = d.agent_name "
+            " WHERE d.agent_name = ANY($1::text[]) AND a.state IN ('online', 'offline') AND (d.state = 'queued' OR "
+            " (d.state = 'sent' AND d.sent_at < now() - make_interval(secs => $2))) ORDER BY d.created_at LIMIT 1000 "
+            " FOR UPDATE OF d SKIP LOCKED) RETURNING *",
+            agents, resend_after_s,
         )
+        return sorted(rows, key=lambda r: r["created_at"])
 
-    async def mark_sent(self, invocation_id: uuid.UUID) -> None:
+    async def unsend(self, invocation_id: uuid.UUID) -> None:
+        """A claimed dispatch could not be sent (its agent's connection is gone): queued again, for its next connection."""
         await self.conn.execute(
-            "UPDATE xem.dispatches SET state = 'sent', sent_at = now(), attempts = attempts + 1 "
-            "WHERE id = $1 AND state IN ('queued', 'sent')", invocation_id,
+            "UPDATE xem.dispatches SET state = 'queued', sent_at = NULL, attempts = attempts - 1 WHERE id = $1 AND state = 'sent'",
+            invocation_id,
         )
 
     async def mark_delivered(self, agent: str, frame_id: uuid.UUID) -> uuid.UUID | None:
@@ -77,15 +84,16 @@ class DispatchStore:
 
     async def notify_cancel(self, agent: str) -> None:
         """Tell every router (at commit) that ``agent`` has an invocation to cancel."""
-        await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_DISPATCH, agent)
+        await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_DISPATCH, channels.CANCEL_PREFIX + agent)
 
-    async def cancels_due(self, agent: str | None) -> list[asyncpg.Record]:
-        """(agent, invocation id, trace context) of dispatches that left the router and whose invocation was cancelled."""
+    async def cancels_due(self, agents: list[str]) -> list[asyncpg.Record]:
+        """(agent, invocation id, trace context) of dispatches to ``agents`` that left the router and whose invocation
+        was cancelled."""
         return await self.conn.fetch(
             "SELECT d.agent_name, d.id, d.trace_context FROM xem.dispatches d JOIN xem.invocations i ON i.id = d.id "
-            "WHERE ($1::text IS NULL OR d.agent_name = $1) AND i.cancel_requested AND i.state IN ('dispatched', 'running') "
+            "WHERE d.agent_name = ANY($1::text[]) AND i.cancel_requested AND i.state IN ('dispatched', 'running') "
             "AND d.state IN ('sent', 'delivered') LIMIT 1000",
-            agent,
+            agents,
         )
 
     async def record_result(self, agent: str, invocation_id: uuid.UUID, frame_id: uuid.UUID, result: dict[str, Any],

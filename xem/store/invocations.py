@@ -12,6 +12,8 @@ from servers.kernel import channels
 
 __all__ = ["InvocationStore"]
 
+_APPROVAL_FIELDS = ("id", "state", "level", "assignee", "due_at", "decided_at", "decided_by", "reason", "via")
+
 
 class InvocationStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
@@ -75,11 +77,24 @@ class InvocationStore:
         return await self.conn.fetchrow("SELECT * FROM xem.invocations WHERE id = $1" + (" FOR UPDATE" if lock else ""),
                                         invocation_id)
 
+    async def get_with_approval(self, invocation_id: uuid.UUID) -> tuple[asyncpg.Record, dict[str, Any] | None] | None:
+        """The invocation and its latest approval request (if any), in one statement."""
+        row = await self.conn.fetchrow(
+            "SELECT i.*, " + ", ".join(f"a.{c} AS approval_{c}" for c in _APPROVAL_FIELDS) + " FROM xem.invocations i "
+            "LEFT JOIN LATERAL (SELECT * FROM xem.approvals WHERE invocation_id = i.id ORDER BY level DESC, created_at DESC "
+            "LIMIT 1) a ON true WHERE i.id = $1", invocation_id,
+        )
+        if row is None:
+            return None
+        approval = None if row["approval_id"] is None else {c: row[f"approval_{c}"] for c in _APPROVAL_FIELDS}
+        return row, approval
+
     async def set_state(self, invocation_id: uuid.UUID, state: str, *, agent: str | None = None, error: str | None = None,
-                        result: dict[str, Any] | None = None) -> None:
-        """Move to ``state`` (the service checked the transition), stamping the matching timestamp."""
-        await self.conn.execute(
-            "UPDATE xem.invocations SET state = $2, updated_at = now(), agent_name = coalesce($3, agent_name), "
+                        result: dict[str, Any] | None = None, only_from: str | None = None) -> None:
+        """Move to ``state`` (the service checked the transition, or ``only_from``: only an invocation in that state
+        moves), stamping the matching timestamp."""
+        await self.conn.execute(  # the notice in the same statement: one round trip
+            "WITH moved AS (UPDATE xem.invocations SET state = $2, updated_at = now(), agent_name = coalesce($3, agent_name), "
             "error = coalesce($4, error), result = coalesce($5::jsonb, result), "
             "dispatched_at = CASE WHEN $2 = 'dispatched' THEN now() ELSE dispatched_at END, "
             "started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END, "
@@ -88,10 +103,11 @@ class InvocationStore:
             "odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' "
             "                  AND $2 IN ('succeeded', 'failed', 'rejected', 'timeout', 'cancelled') THEN 'pending' "
             "                 ELSE odm_state END "
-            "WHERE id = $1",
-            invocation_id, state, agent, error, None if result is None else json.dumps(result),
+            "WHERE id = $1 AND ($7::text IS NULL OR state = $7) RETURNING id) "
+            "SELECT pg_notify($6, $1::text || ':' || $2) FROM moved",
+            invocation_id, state, agent, error, None if result is None else json.dumps(result), channels.XEM_INVOCATIONS,
+            only_from,
         )
-        await self.notify(invocation_id, state)
 
     async def mark_cancel_requested(self, invocation_id: uuid.UUID) -> None:
         await self.conn.execute("UPDATE xem.invocations SET cancel_requested = true, updated_at = now() WHERE id = $1",
