@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import stat
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import zmq
+import zmq.auth
 
 from xem.domain.joinkeys import check_join_key, mint_join_key
 from xem.errors import EnrollmentRefused
-from xem.keyfiles import join_secret, load_or_create_keypair
+from xem.keyfiles import join_secret, load_or_create_keypair, router_keys_dir
 
 
 def test_join_key_minted_for_a_role_is_accepted_for_that_role(tmp_path):
@@ -45,3 +48,20 @@ def test_key_files_are_created_once_with_mode_0600(tmp_path):
     for path in (tmp_path / "keys" / "agent.key_secret", tmp_path / "xem" / "keys" / "join-keys.secret"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
+
+
+def test_processes_creating_the_same_keys_at_once_all_read_the_one_complete_key_that_won(tmp_path):
+    # xeroctl up starts the router while `xeroctl agents router-key` runs: both may create the files at once
+    context = multiprocessing.get_context("fork")
+    for attempt in range(20):
+        home = tmp_path / f"home{attempt}"
+        with context.Pool(4) as pool:
+            keys = pool.map(_router_keys, [home] * 8)
+        assert len(set(keys)) == 1, keys  # every process read the same complete key pair and join secret
+        public_file = router_keys_dir(home) / "router.key"
+        assert zmq.auth.load_certificate(str(public_file))[0] == keys[0][0]  # the public file matches the secret
+        assert not [p.name for p in router_keys_dir(home).iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def _router_keys(home: Path) -> tuple[bytes, bytes, bytes]:
+    return (*load_or_create_keypair(router_keys_dir(home), "router"), join_secret(home))
