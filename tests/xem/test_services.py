@@ -141,6 +141,18 @@ async def test_a_claimed_dispatch_is_sent_once_until_its_resend_time_and_an_unse
         first.invocation_id, second.invocation_id]  # unacknowledged past the resend time: sent again, same frames
 
 
+async def test_an_acknowledged_dispatch_is_delivered_once_and_only_its_own_agents_key_may_acknowledge_it(bus):
+    key, _, _ = await _enroll(bus)
+    other_key, _, _ = await _enroll(bus, "a2")
+    dispatch = await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "x"})
+    assert await services.mark_delivered(bus.xem, other_key, "a1", dispatch.id) is None  # speaking for another name
+    assert await services.mark_delivered(bus.xem, other_key, "a2", dispatch.id) is False  # not one of a2's dispatches
+    assert await bus.pool.fetchval("SELECT state FROM xem.dispatches") == "queued"
+    assert await services.mark_delivered(bus.xem, key, "a1", dispatch.id) is True
+    assert await services.mark_delivered(bus.xem, key, "a1", dispatch.id) is False  # a repeated ack changes nothing
+    assert await bus.pool.fetchval("SELECT state FROM xem.dispatches") == "delivered"
+
+
 async def test_an_interrupted_mutation_becomes_ambiguous(bus):
     key, _, _ = await _enroll(bus)
     dispatch = await services.create_dispatch(bus.xem, "a1", "ws", "echo", {"msg": "x"})

@@ -244,21 +244,21 @@ class Agent:
                     result["status"] = "killed"
         if result["status"] == "refused":
             log.warning("refused invocation %s of %s/%s: %s", frame.invocation_id, frame.workspace, frame.tool, result["error"])
-        self._finish(frame, self._fitting(Result(sender=self.config.name, invocation_id=frame.invocation_id,
-                                                 mutating=frame.risk != "read", trace_context=frame.trace_context.child(),
-                                                 **result)))
+        self._finish(frame, *self._fitting(Result(sender=self.config.name, invocation_id=frame.invocation_id,
+                                                  mutating=frame.risk != "read", trace_context=frame.trace_context.child(),
+                                                  **result)))
         await self._resend()
 
-    def _fitting(self, result: Result) -> Result:
-        """The result cut down until its frame fits under max_frame_bytes (JSON escaping can grow output)."""
+    def _fitting(self, result: Result) -> tuple[Result, bytes]:
+        """The result cut down until its frame fits under max_frame_bytes (JSON escaping can grow output), and its frame."""
         limit = self.settings.max_frame_bytes - 4096
-        while len(encode(result)) > limit and (result.stdout or result.stderr):
+        while len(payload := encode(result)) > limit and (result.stdout or result.stderr):
             result = result.model_copy(update={"stdout": result.stdout[: len(result.stdout) // 2],
                                                "stderr": result.stderr[: len(result.stderr) // 2], "truncated": True})
-        return result
+        return result, payload
 
-    def _finish(self, frame: Dispatch, result: Result) -> None:
-        self.queue.finish(frame.invocation_id, result.id, encode(result), durable=result.mutating)
+    def _finish(self, frame: Dispatch, result: Result, payload: bytes | None = None) -> None:
+        self.queue.finish(frame.invocation_id, result.id, payload or encode(result), durable=result.mutating)
 
     async def _progress(self, frame: Dispatch, stream: str, data: str) -> None:
         seq = self._seq.get(frame.invocation_id, 0)

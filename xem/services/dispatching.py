@@ -20,7 +20,7 @@ from xem.domain.schemas import validate_arguments
 from xem.errors import AgentStateError, ParameterRefused
 from xem.services._work import Work, single_statement, transactional
 from xem.services.leases import authorize
-from xem.services.recovery import on_delivered, on_result
+from xem.services.recovery import on_result
 
 __all__ = ["cancels_due", "claim_dispatches", "create_dispatch", "mark_delivered", "record_progress", "record_result", "unsend"]
 
@@ -76,16 +76,12 @@ async def unsend(w: Work, invocation_id: uuid.UUID) -> None:
     await w.dispatches.unsend(invocation_id)
 
 
-@transactional
+@single_statement
 async def mark_delivered(w: Work, curve_key: str, sender: str, ref: uuid.UUID) -> bool | None:
-    """The agent acknowledged dispatch frame ``ref``; None if the key may not speak."""
-    key = await authorize(w, curve_key, sender)
-    if key is None:
-        return None
-    invocation_id = await w.dispatches.mark_delivered(key.agent_name, ref)
-    if invocation_id is not None:
-        await on_delivered(w, invocation_id)
-    return invocation_id is not None
+    """The agent acknowledged dispatch frame ``ref`` (its invocation runs now); None if the key may not speak
+    (checked as ``leases.authorize`` does, in the same statement)."""
+    authorized, invocation_id = await w.dispatches.deliver(curve_key, sender, ref)
+    return invocation_id is not None if authorized else None
 
 
 @transactional

@@ -153,9 +153,10 @@ async def _resolve(w: Work, req: CallRequest) -> tuple[ExecTool, str]:
 
 
 async def dispatch(w: Work, invocation_id: uuid.UUID, agent: str, spec: ExecTool, arguments: dict[str, Any],
-                   trace: TraceContext, *, record: Any = ...) -> None:
+                   trace: TraceContext, *, record: Any = ..., marked: bool = False) -> None:
     """Queue the dispatch frame for the router and mark the invocation dispatched (inside the caller's transaction);
-    ``record``: the workspace's record, when the caller read it in this transaction already."""
+    ``record``: the workspace's record, when the caller read it in this transaction already; ``marked``: the
+    invocation was created dispatched to ``agent``."""
     if record is ...:
         record = await w.workspaces.get(spec.workspace)
     scope = json.loads(record["scope"]) if record is not None and record["scope"] != "{}" else None
@@ -163,7 +164,8 @@ async def dispatch(w: Work, invocation_id: uuid.UUID, agent: str, spec: ExecTool
                      params=arguments, risk=spec.risk, trace_context=trace, scope=scope)
     await w.dispatches.create(invocation_id, agent, spec.workspace, spec.tool, arguments, spec.risk, frame.id,
                               trace.model_dump(), scope, notify=True)
-    await w.invocations.set_state(invocation_id, "dispatched", agent=agent)
+    if not marked:
+        await w.invocations.set_state(invocation_id, "dispatched", agent=agent)
 
 
 async def _view(w: Work, invocation_id: uuid.UUID, output_limit: int, *, missing: str = "") -> InvocationView:
@@ -217,18 +219,19 @@ async def start_invocation(w: Work, req: CallRequest, *, retention_s: float, max
     session_approved = (chosen is not None and chosen.cadence == "once_per_session" and req.session_ref is not None
                         and await w.invocations.session_approved((chosen.name, chosen.scope, chosen.owner), req.session_ref))
     redacted = redacted_arguments(req.arguments, spec.input_schema)
+    gated = needs_approval(chosen, spec.risk, policy_required=policy.required, session_approved=session_approved)
     await w.invocations.insert(invocation_id, spec.workspace, spec.tool, req.arguments, digest, spec.risk,
+                               state="pending_approval" if gated else "dispatched", agent=None if gated else agent,
                                requested_agent=req.agent, idempotency_key=req.idempotency_key, task_id=req.task_id,
                                caller=req.caller, trace_context=trace.model_dump(), redacted=redacted, template=ident,
                                session_ref=req.session_ref, subplan_id=guarded.subplan_id)
     await leave_fork_point(w, invocation_id, spec.workspace, spec.tool, spec.risk,
                            req.arguments if redacted is None else redacted, req.branch_ref, req.caller)
-    if needs_approval(chosen, spec.risk, policy_required=policy.required, session_approved=session_approved):
+    if gated:
         await w.approvals.open(uuid.uuid4(), invocation_id, 0, None, policy.sla_s)
-        await w.invocations.set_state(invocation_id, "pending_approval")
         await w.audit.event("approval_requested", agent=agent, invocation=str(invocation_id), tool=spec.name, risk=spec.risk)
     else:
-        await dispatch(w, invocation_id, agent, spec, req.arguments, trace, record=record)
+        await dispatch(w, invocation_id, agent, spec, req.arguments, trace, record=record, marked=True)
     return Started(await _view(w, invocation_id, output_limit), replayed=False, inline=policy.inline)
 
 

@@ -21,7 +21,7 @@ from xem.domain.views import InvocationView, invocation_view
 from xem.services._work import Work, read_only, transactional
 from xem.services.learnings import learn
 
-__all__ = ["ambiguous_key", "list_invocations", "on_delivered", "on_lost_agent", "on_lost_dispatch", "on_result",
+__all__ = ["ambiguous_key", "list_invocations", "on_lost_agent", "on_lost_dispatch", "on_result",
            "resolve_ambiguous"]
 
 _RESULT_FIELDS = ("status", "exit_code", "stdout", "stderr", "truncated", "duration_ms", "error")
@@ -42,10 +42,6 @@ async def _make_ambiguous(w: Work, row: Any, why: str) -> None:
         f"`xeroctl invocations resolve {invocation_id} --outcome succeeded|failed --note ...`.",
     )
     await w.audit.event("invocation_ambiguous", agent=row["agent_name"], invocation=str(invocation_id), why=why)
-
-
-async def on_delivered(w: Work, invocation_id: uuid.UUID) -> None:
-    await w.invocations.set_state(invocation_id, "running", only_from="dispatched")
 
 
 async def on_result(w: Work, agent: str, frame: Result) -> None:

@@ -58,8 +58,10 @@ async def gates(w: Work) -> dict[str, Gate]:
 
 async def workspace_gate(w: Work, name: str) -> tuple[Gate, asyncpg.Record | None]:
     record = await w.workspaces.get(name)
-    bindings = await w.workspaces.bindings(name) if record is not None else {}
-    return gate_of(name, None if record is None else record["kind"], bindings, await _catalog(w)), record
+    if record is None:
+        return gate_of(name, None, {}, {}), None
+    bindings, models = await w.workspaces.bound_models(name)  # only the bound models decide the gate
+    return gate_of(name, record["kind"], bindings, {r["id"]: _info(r) for r in models}), record
 
 
 async def _row(w: Work, record: asyncpg.Record) -> WorkspaceRow:

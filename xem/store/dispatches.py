@@ -59,13 +59,21 @@ class DispatchStore:
             invocation_id,
         )
 
-    async def mark_delivered(self, agent: str, frame_id: uuid.UUID) -> uuid.UUID | None:
-        """The invocation id of the dispatch frame ``frame_id`` the agent acknowledged (None: not one of its open ones)."""
-        found: uuid.UUID | None = await self.conn.fetchval(
-            "UPDATE xem.dispatches SET state = 'delivered', delivered_at = now() "
-            "WHERE frame_id = $1 AND agent_name = $2 AND state IN ('queued', 'sent') RETURNING id", frame_id, agent,
+    async def deliver(self, curve_key: str, sender: str, frame_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
+        """The agent acknowledged dispatch frame ``frame_id``, in one statement: (whether ``curve_key`` is an active key
+        speaking for ``sender``, the invocation id if the frame was one of its open dispatches). The dispatch becomes
+        delivered and its invocation, if still dispatched, running (announced like ``InvocationStore.set_state``)."""
+        row = await self.conn.fetchrow(
+            "WITH k AS (SELECT agent_name FROM xem.agent_keys WHERE public_key = $1 AND status = 'active' AND agent_name = $2), "
+            "d AS (UPDATE xem.dispatches SET state = 'delivered', delivered_at = now() WHERE frame_id = $3 "
+            "      AND agent_name = (SELECT agent_name FROM k) AND state IN ('queued', 'sent') RETURNING id), "
+            "i AS (UPDATE xem.invocations SET state = 'running', updated_at = now(), started_at = coalesce(started_at, now()) "
+            "      WHERE id = (SELECT id FROM d) AND state = 'dispatched' RETURNING id) "
+            "SELECT EXISTS (SELECT 1 FROM k) AS authorized, (SELECT id FROM d) AS delivered, "
+            "(SELECT pg_notify($4, id::text || ':running') FROM i) AS announced",
+            curve_key, sender, frame_id, channels.XEM_INVOCATIONS,
         )
-        return found
+        return row["authorized"], row["delivered"]
 
     async def cancel_queued(self, invocation_id: uuid.UUID) -> bool:
         """Cancel a dispatch the router has not sent yet (it never reaches the agent); False if it left already."""

@@ -27,21 +27,23 @@ class InvocationStore:
         await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_PROGRESS, str(invocation_id))
 
     async def insert(self, invocation_id: uuid.UUID, workspace: str, tool: str, arguments: dict[str, Any], digest: str,
-                     risk: str, *, requested_agent: str | None, idempotency_key: str | None, task_id: str | None,
-                     caller: str | None, trace_context: dict[str, Any], redacted: dict[str, Any] | None = None,
-                     template: tuple[str, str, str, int] | None = None, session_ref: str | None = None,
-                     subplan_id: uuid.UUID | None = None) -> None:
-        """``redacted``: the arguments with secrets redacted, when that differs from them."""
+                     risk: str, *, state: str, agent: str | None = None, requested_agent: str | None,
+                     idempotency_key: str | None, task_id: str | None, caller: str | None, trace_context: dict[str, Any],
+                     redacted: dict[str, Any] | None = None, template: tuple[str, str, str, int] | None = None,
+                     session_ref: str | None = None, subplan_id: uuid.UUID | None = None) -> None:
+        """A new invocation in its first ``state`` (pending_approval, or dispatched to ``agent``), announced like a
+        change; ``redacted``: the arguments with secrets redacted, when that differs from them."""
         name, scope, owner, version = template or (None, None, None, None)
         await self.conn.execute(
-            "INSERT INTO xem.invocations (id, workspace, tool, arguments, request_hash, risk, state, requested_agent, "
-            "idempotency_key, task_id, caller, trace_context, arguments_redacted, template_name, template_scope, "
-            "template_owner, template_version, session_ref, subplan_id) "
-            "VALUES ($1, $2, $3, $4::jsonb, $5, $6, 'created', $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, "
-            "$17, $18)",
+            "WITH created AS (INSERT INTO xem.invocations (id, workspace, tool, arguments, request_hash, risk, state, "
+            "requested_agent, idempotency_key, task_id, caller, trace_context, arguments_redacted, template_name, "
+            "template_scope, template_owner, template_version, session_ref, subplan_id, agent_name, dispatched_at) "
+            "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $19, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, "
+            "$17, $18, $20, CASE WHEN $19 = 'dispatched' THEN now() END) RETURNING id) "
+            "SELECT pg_notify($21, id::text || ':' || $19) FROM created",
             invocation_id, workspace, tool, json.dumps(arguments), digest, risk, requested_agent, idempotency_key, task_id,
             caller, json.dumps(trace_context), None if redacted is None else json.dumps(redacted), name, scope, owner,
-            version, session_ref, subplan_id,
+            version, session_ref, subplan_id, state, agent, channels.XEM_INVOCATIONS,
         )
 
     async def session_approved(self, template: tuple[str, str, str], session_ref: str) -> bool:
@@ -90,9 +92,8 @@ class InvocationStore:
         return row, approval
 
     async def set_state(self, invocation_id: uuid.UUID, state: str, *, agent: str | None = None, error: str | None = None,
-                        result: dict[str, Any] | None = None, only_from: str | None = None) -> None:
-        """Move to ``state`` (the service checked the transition, or ``only_from``: only an invocation in that state
-        moves), stamping the matching timestamp."""
+                        result: dict[str, Any] | None = None) -> None:
+        """Move to ``state`` (the service checked the transition), stamping the matching timestamp."""
         await self.conn.execute(  # the notice in the same statement: one round trip
             "WITH moved AS (UPDATE xem.invocations SET state = $2, updated_at = now(), agent_name = coalesce($3, agent_name), "
             "error = coalesce($4, error), result = coalesce($5::jsonb, result), "
@@ -103,10 +104,8 @@ class InvocationStore:
             "odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' "
             "                  AND $2 IN ('succeeded', 'failed', 'rejected', 'timeout', 'cancelled') THEN 'pending' "
             "                 ELSE odm_state END "
-            "WHERE id = $1 AND ($7::text IS NULL OR state = $7) RETURNING id) "
-            "SELECT pg_notify($6, $1::text || ':' || $2) FROM moved",
+            "WHERE id = $1 RETURNING id) SELECT pg_notify($6, $1::text || ':' || $2) FROM moved",
             invocation_id, state, agent, error, None if result is None else json.dumps(result), channels.XEM_INVOCATIONS,
-            only_from,
         )
 
     async def mark_cancel_requested(self, invocation_id: uuid.UUID) -> None:

@@ -81,6 +81,13 @@ class WorkspaceStore:
         rows = await self.conn.fetch("SELECT role, model_id FROM xem.workspace_models WHERE workspace = $1", name)
         return {r[0]: r[1] for r in rows}
 
+    async def bound_models(self, name: str) -> tuple[dict[str, str], list[asyncpg.Record]]:
+        """``bindings(name)`` and the model rows they name (what the workspace's gate depends on), in one statement."""
+        rows = await self.conn.fetch(
+            "SELECT b.role, b.model_id, m.id, m.provider, m.available, m.reported_by FROM xem.workspace_models b "
+            "LEFT JOIN xem.models m ON m.id = b.model_id WHERE b.workspace = $1", name)
+        return {r["role"]: r["model_id"] for r in rows}, [r for r in rows if r["id"] is not None]
+
     async def all_bindings(self) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
         for r in await self.conn.fetch("SELECT workspace, role, model_id FROM xem.workspace_models"):
