@@ -380,6 +380,7 @@ CREATE TABLE xem.invocations (
     session_ref text,
     subplan_id uuid,
     arguments_redacted jsonb,
+    params_key text,
     CONSTRAINT invocations_odm_state_check CHECK ((odm_state = ANY (ARRAY['none'::text, 'pending'::text, 'recorded'::text, 'refused'::text]))),
     CONSTRAINT invocations_risk_check CHECK ((risk = ANY (ARRAY['read'::text, 'write'::text, 'destructive'::text, 'irreversible'::text]))),
     CONSTRAINT invocations_state_check CHECK ((state = ANY (ARRAY['created'::text, 'pending_approval'::text, 'dispatched'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'rejected'::text, 'timeout'::text, 'cancelled'::text, 'ambiguous'::text]))),

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from servers.kernel import channels
+from tests.support.wait import wait_for
 from xem import services
 from xem.domain.joinkeys import mint_join_key as mint_unrecorded
 from xem.domain.keys import fingerprint, new_keypair
@@ -198,3 +200,51 @@ async def test_a_bus_agent_of_another_role_with_the_same_name_is_left_alone(bus)
     await bus.pool.execute("INSERT INTO public.agent_registry (id, role) VALUES ('a1', 'orchestrator')")
     await _enroll(bus)
     assert await bus.pool.fetchval("SELECT role FROM public.agent_registry WHERE id = 'a1'") == "orchestrator"
+
+
+async def test_a_result_settles_its_invocation_and_counts_its_learning_once_and_a_pre_migration_one_the_same(bus):
+    read = ToolSpec(name="look", workspace="ws", description="look", risk="read", timeout_s=5, input_schema=TOOL.input_schema)
+    key = new_keypair()[0].decode()
+    token, _ = await services.mint_join_key(bus.xem, bus.home, "xem", 60, max_ttl_s=3600)
+    await services.enroll(bus.xem, join_secret(bus.home), Enroll(
+        sender="a1", join_key=token, public_key=key, manifest=MANIFEST.model_copy(update={"tools": (read,)})), key)
+    other_key, _, _ = await _enroll(bus, "a2")
+    heard: list[str] = []
+
+    def hear(*args: object) -> None:
+        heard.append(str(args[3]))
+
+    async with bus.pool.acquire() as listener:
+        await listener.add_listener(channels.XEM_INVOCATIONS, hear)
+
+        async def started() -> uuid.UUID:
+            begun = await services.start_invocation(bus.xem, services.CallRequest("ws", "look", {"msg": "hi"}),
+                                                    retention_s=60, max_argument_bytes=10_000)
+            (_, frame), = await services.claim_dispatches(bus.xem, ["a1"], 60)
+            assert await services.mark_delivered(bus.xem, key, "a1", frame.id) is True
+            return uuid.UUID(begun.invocation.id)
+
+        first = await started()
+        done = Result(sender="a1", invocation_id=first, status="succeeded", exit_code=0, stdout="hi\n")
+        assert await services.record_result(bus.xem, other_key, done) is None  # another agent's key speaking for a1
+        assert await services.record_result(bus.xem, other_key, done.model_copy(update={"sender": "a2"})) == "unknown"
+        assert await bus.pool.fetchval("SELECT state FROM xem.invocations WHERE id = $1", first) == "running"
+        assert await services.record_result(bus.xem, key, done) == "recorded"
+        assert await services.record_result(bus.xem, key, done) == "duplicate"  # resent from the agent's queue
+        view = await services.get_invocation(bus.xem, first, output_limit=1000)
+        assert (view.state, view.result.exit_code, view.result.stdout, view.error) == ("succeeded", 0, "hi\n", None)
+        assert view.finished_at is not None
+        assert await bus.pool.fetchval("SELECT state FROM xem.dispatches WHERE id = $1", first) == "completed"
+
+        second = await started()
+        await bus.pool.execute("UPDATE xem.invocations SET params_key = NULL WHERE id = $1", second)  # created before 0106
+        failed = Result(sender="a1", invocation_id=second, status="failed", exit_code=3, error="exit 3")
+        assert await services.record_result(bus.xem, key, failed) == "recorded"
+        assert (await services.get_invocation(bus.xem, second, output_limit=1000)).state == "failed"
+
+        await wait_for(lambda: f"{second}:failed" in heard, what="the failed invocation announced", within=10, every=0.01)
+        await listener.remove_listener(channels.XEM_INVOCATIONS, hear)
+    assert heard.count(f"{first}:succeeded") == 1
+    rows = await bus.pool.fetch("SELECT params, successes, failures, last_invocation_id FROM xem.learnings")
+    assert [(r["params"], r["successes"], r["failures"], r["last_invocation_id"]) for r in rows] == [
+        ('{"msg": "hi"}', 1, 1, second)]  # one parameter set: both paths key it alike

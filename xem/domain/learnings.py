@@ -9,10 +9,13 @@ from typing import Any
 
 from xem.domain.manifest import canonical_json
 
-__all__ = ["FORKING_RISKS", "REDACTED", "params_key", "redact"]
+__all__ = ["FORKING_RISKS", "LEARNED", "REDACTED", "params_key", "redact"]
 
 REDACTED = "[redacted]"
 FORKING_RISKS = frozenset({"destructive", "irreversible"})
+# what a settled state teaches about its parameter set: a success, a failure; other ends teach nothing
+LEARNED = {"succeeded": True, "failed": False, "timeout": False}
+
 # an argument whose name says it holds a secret is redacted even when the schema does not mark it: by the words of
 # the name (snake, kebab or camel case), so "author" or "sort_key" stay visible and "apiKey" or "db_password" do not
 _SECRET_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "secret", "secrets", "token", "tokens", "credential",

@@ -14,13 +14,15 @@ from typing import Any
 import asyncpg
 import jsonschema
 
+from xem.domain.invocations import outcome_of
+from xem.domain.learnings import LEARNED
 from xem.domain.manifest import Manifest
 from xem.domain.protocol import ROUTER_SENDER, Cancel, Dispatch, Progress, Result, TraceContext, new_trace_context
 from xem.domain.schemas import validate_arguments
 from xem.errors import AgentStateError, ParameterRefused
-from xem.services._work import Work, single_statement, transactional
+from xem.services._work import Work, XemServices, single_statement, transactional
 from xem.services.leases import authorize
-from xem.services.recovery import on_result
+from xem.services.recovery import on_result, result_of
 
 __all__ = ["cancels_due", "claim_dispatches", "create_dispatch", "mark_delivered", "record_progress", "record_result", "unsend"]
 
@@ -84,10 +86,29 @@ async def mark_delivered(w: Work, curve_key: str, sender: str, ref: uuid.UUID) -
     return invocation_id is not None if authorized else None
 
 
+async def record_result(xem: XemServices, curve_key: str, frame: Result) -> str | None:
+    """'recorded', 'duplicate' or 'unknown'; None if the key may not speak. The common result (an invocation in
+    flight that succeeded, failed, timed out or was cancelled before it started) is one statement; anything else
+    (an interrupted mutation, a late result to an ambiguous invocation, a resend) takes the general path."""
+    state = outcome_of(frame.status, mutating=frame.mutating)
+    if state != "ambiguous":
+        authorized, settled = await _settle(xem, curve_key, frame, state)
+        if not authorized:
+            return None
+        if settled:
+            return "recorded"
+    return await _record_result(xem, curve_key, frame)
+
+
+@single_statement
+async def _settle(w: Work, curve_key: str, frame: Result, state: str) -> tuple[bool, bool]:
+    return await w.dispatches.settle(
+        curve_key, frame.sender, frame.invocation_id, frame.id, frame.model_dump(mode="json"), state, result_of(frame),
+        None if state == "succeeded" else (frame.error or frame.status), LEARNED.get(state))
+
+
 @transactional
-async def record_result(w: Work, curve_key: str, frame: Result) -> str | None:
-    """'recorded', 'duplicate' or 'unknown'; None if the key may not speak. An interrupted mutation
-    (the agent crashed while running it) is stored as ambiguous."""
+async def _record_result(w: Work, curve_key: str, frame: Result) -> str | None:
     state = "ambiguous" if frame.status == "interrupted" and frame.mutating else "completed"
     key = await authorize(w, curve_key, frame.sender)
     if key is None:

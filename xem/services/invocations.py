@@ -18,6 +18,7 @@ from servers.kernel.errors import Conflict, Forbidden, IdempotencyMismatch, Inva
 from xem.domain.approvals import ApprovalPolicy, default_policy
 from xem.domain.catalog import Catalog, ExecTool, build_catalog
 from xem.domain.invocations import FINAL, request_hash
+from xem.domain.learnings import params_key
 from xem.domain.manifest import canonical_json
 from xem.domain.protocol import ROUTER_SENDER, Dispatch, TraceContext, new_trace_context
 from xem.domain.schemas import validate_arguments
@@ -224,7 +225,8 @@ async def start_invocation(w: Work, req: CallRequest, *, retention_s: float, max
                                state="pending_approval" if gated else "dispatched", agent=None if gated else agent,
                                requested_agent=req.agent, idempotency_key=req.idempotency_key, task_id=req.task_id,
                                caller=req.caller, trace_context=trace.model_dump(), redacted=redacted, template=ident,
-                               session_ref=req.session_ref, subplan_id=guarded.subplan_id)
+                               session_ref=req.session_ref, subplan_id=guarded.subplan_id,
+                               params_key=params_key(req.arguments if redacted is None else redacted))
     await leave_fork_point(w, invocation_id, spec.workspace, spec.tool, spec.risk,
                            req.arguments if redacted is None else redacted, req.branch_ref, req.caller)
     if gated:

@@ -7,23 +7,21 @@ import json
 import uuid
 from typing import Any
 
-from xem.domain.learnings import FORKING_RISKS, params_key, redact
+from xem.domain.learnings import FORKING_RISKS, LEARNED, params_key, redact
 from xem.domain.views import ForkPoint, KnownGood, Learnings
 from xem.services._work import Work, read_only
 
 __all__ = ["fork_point_of", "leave_fork_point", "learn", "learnings", "list_forks", "redacted_arguments"]
 
-_LEARNED = {"succeeded": True, "failed": False, "timeout": False}
-
-
 async def learn(w: Work, agent: str, invocation: Any, state: str) -> None:
     """Count a run the agent reported, under its redacted arguments: succeeded, or failed/timed out with these
     parameters; other ends teach nothing."""
-    if state not in _LEARNED:
+    if state not in LEARNED:
         return
     params = json.loads(invocation["arguments_redacted"] or invocation["arguments"])
-    await w.learnings.count(invocation["workspace"], invocation["tool"], params_key(params), params,
-                            succeeded=_LEARNED[state], invocation_id=invocation["id"])
+    key = invocation["params_key"] or params_key(params)  # stored since migration 0106
+    await w.learnings.count(invocation["workspace"], invocation["tool"], key, params,
+                            succeeded=LEARNED[state], invocation_id=invocation["id"])
 
 
 def redacted_arguments(arguments: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from xem.services._work import Work, read_only, transactional
 from xem.services.learnings import learn
 
 __all__ = ["ambiguous_key", "list_invocations", "on_lost_agent", "on_lost_dispatch", "on_result",
-           "resolve_ambiguous"]
+           "resolve_ambiguous", "result_of"]
 
 _RESULT_FIELDS = ("status", "exit_code", "stdout", "stderr", "truncated", "duration_ms", "error")
 
@@ -44,12 +44,17 @@ async def _make_ambiguous(w: Work, row: Any, why: str) -> None:
     await w.audit.event("invocation_ambiguous", agent=row["agent_name"], invocation=str(invocation_id), why=why)
 
 
+def result_of(frame: Result) -> dict[str, Any]:
+    """What an invocation keeps of its agent's result frame."""
+    return {k: getattr(frame, k) for k in _RESULT_FIELDS}
+
+
 async def on_result(w: Work, agent: str, frame: Result) -> None:
     """Settle the invocation of a newly recorded result (a dispatch without an invocation is left alone)."""
     row = await w.invocations.get(frame.invocation_id, lock=True)
     if row is None:
         return
-    result = {k: getattr(frame, k) for k in _RESULT_FIELDS}
+    result = result_of(frame)
     state = outcome_of(frame.status, mutating=frame.mutating)
     if row["state"] == "ambiguous":
         if state in ("succeeded", "failed", "timeout", "cancelled"):

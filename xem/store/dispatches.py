@@ -117,6 +117,43 @@ class DispatchStore:
         exists = await self.conn.fetchval("SELECT true FROM xem.dispatches WHERE id = $1 AND agent_name = $2", invocation_id, agent)
         return "duplicate" if exists else "unknown"
 
+    async def settle(self, curve_key: str, sender: str, invocation_id: uuid.UUID, frame_id: uuid.UUID,
+                     frame: dict[str, Any], state: str, result: dict[str, Any], error: str | None,
+                     succeeded: bool | None) -> tuple[bool, bool]:
+        """The common result, in one statement: (whether ``curve_key`` is an active key speaking for ``sender``,
+        whether it was settled here). Settled only when the dispatch has no result yet and its invocation is in
+        flight with a learnings key: the dispatch completes with ``frame``, the invocation moves to ``state`` (a
+        final one) with ``result`` and ``error``, announced like ``InvocationStore.set_state``, and the learning
+        is counted (``succeeded`` None: nothing to learn). Anything else changes nothing; the general path
+        (``record_result`` and ``recovery.on_result``) decides it."""
+        row = await self.conn.fetchrow(
+            "WITH k AS (SELECT agent_name FROM xem.agent_keys WHERE public_key = $1 AND status = 'active' AND agent_name = $2), "
+            "inv AS (SELECT id, workspace, tool, params_key, coalesce(arguments_redacted, arguments) AS params "
+            "        FROM xem.invocations WHERE id = $3 AND state IN ('dispatched', 'running') AND params_key IS NOT NULL "
+            "        FOR UPDATE), "
+            "d AS (UPDATE xem.dispatches SET state = 'completed', result = $5::jsonb, result_frame_id = $4, completed_at = now() "
+            "      WHERE id = (SELECT id FROM inv) AND agent_name = (SELECT agent_name FROM k) AND result_frame_id IS NULL "
+            "      RETURNING id), "
+            "i AS (UPDATE xem.invocations SET state = $6, updated_at = now(), result = $7::jsonb, error = coalesce($8, error), "
+            "      finished_at = coalesce(finished_at, now()), "
+            "      odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' THEN 'pending' ELSE odm_state END "
+            "      WHERE id = (SELECT id FROM d) RETURNING id), "
+            "l AS (INSERT INTO xem.learnings AS l (workspace, tool, params_key, params, successes, failures, last_success_at, "
+            "      last_failure_at, last_invocation_id) "
+            "      SELECT workspace, tool, params_key, params, $9::int, 1 - $9::int, CASE WHEN $9::int = 1 THEN now() END, "
+            "      CASE WHEN $9::int = 0 THEN now() END, id FROM inv WHERE $9::int IS NOT NULL AND EXISTS (SELECT 1 FROM i) "
+            "      ON CONFLICT (workspace, tool, params_key) DO UPDATE SET successes = l.successes + $9::int, "
+            "      failures = l.failures + 1 - $9::int, "
+            "      last_success_at = CASE WHEN $9::int = 1 THEN now() ELSE l.last_success_at END, "
+            "      last_failure_at = CASE WHEN $9::int = 0 THEN now() ELSE l.last_failure_at END, "
+            "      last_invocation_id = EXCLUDED.last_invocation_id RETURNING 1) "
+            "SELECT EXISTS (SELECT 1 FROM k) AS authorized, EXISTS (SELECT 1 FROM i) AS settled, "
+            "(SELECT pg_notify($10, id::text || ':' || $6) FROM i) AS announced, (SELECT count(*) FROM l) AS learned",
+            curve_key, sender, invocation_id, frame_id, json.dumps(frame), state, json.dumps(result), error,
+            None if succeeded is None else int(succeeded), channels.XEM_INVOCATIONS,
+        )
+        return row["authorized"], row["settled"]
+
     async def record_progress(self, agent: str, frame_id: uuid.UUID, invocation_id: uuid.UUID, seq: int, stream: str,
                               data: str) -> str:
         if not await self.conn.fetchval("SELECT true FROM xem.dispatches WHERE id = $1 AND agent_name = $2", invocation_id, agent):

@@ -30,20 +30,22 @@ class InvocationStore:
                      risk: str, *, state: str, agent: str | None = None, requested_agent: str | None,
                      idempotency_key: str | None, task_id: str | None, caller: str | None, trace_context: dict[str, Any],
                      redacted: dict[str, Any] | None = None, template: tuple[str, str, str, int] | None = None,
-                     session_ref: str | None = None, subplan_id: uuid.UUID | None = None) -> None:
+                     session_ref: str | None = None, subplan_id: uuid.UUID | None = None,
+                     params_key: str | None = None) -> None:
         """A new invocation in its first ``state`` (pending_approval, or dispatched to ``agent``), announced like a
-        change; ``redacted``: the arguments with secrets redacted, when that differs from them."""
+        change; ``redacted``: the arguments with secrets redacted, when that differs from them; ``params_key``: their
+        learnings key."""
         name, scope, owner, version = template or (None, None, None, None)
         await self.conn.execute(
             "WITH created AS (INSERT INTO xem.invocations (id, workspace, tool, arguments, request_hash, risk, state, "
             "requested_agent, idempotency_key, task_id, caller, trace_context, arguments_redacted, template_name, "
-            "template_scope, template_owner, template_version, session_ref, subplan_id, agent_name, dispatched_at) "
+            "template_scope, template_owner, template_version, session_ref, subplan_id, agent_name, dispatched_at, params_key) "
             "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $19, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, "
-            "$17, $18, $20, CASE WHEN $19 = 'dispatched' THEN now() END) RETURNING id) "
+            "$17, $18, $20, CASE WHEN $19 = 'dispatched' THEN now() END, $22) RETURNING id) "
             "SELECT pg_notify($21, id::text || ':' || $19) FROM created",
             invocation_id, workspace, tool, json.dumps(arguments), digest, risk, requested_agent, idempotency_key, task_id,
             caller, json.dumps(trace_context), None if redacted is None else json.dumps(redacted), name, scope, owner,
-            version, session_ref, subplan_id, state, agent, channels.XEM_INVOCATIONS,
+            version, session_ref, subplan_id, state, agent, channels.XEM_INVOCATIONS, params_key,
         )
 
     async def session_approved(self, template: tuple[str, str, str], session_ref: str) -> bool:
