@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from servers.kernel import channels
+from xem.store.learnings import counting, tallies
 
 __all__ = ["DispatchStore"]
 
@@ -138,15 +139,8 @@ class DispatchStore:
             "      finished_at = coalesce(finished_at, now()), "
             "      odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' THEN 'pending' ELSE odm_state END "
             "      WHERE id = (SELECT id FROM d) RETURNING id), "
-            "l AS (INSERT INTO xem.learnings AS l (workspace, tool, params_key, params, successes, failures, last_success_at, "
-            "      last_failure_at, last_invocation_id) "
-            "      SELECT workspace, tool, params_key, params, $9::int, 1 - $9::int, CASE WHEN $9::int = 1 THEN now() END, "
-            "      CASE WHEN $9::int = 0 THEN now() END, id FROM inv WHERE $9::int IS NOT NULL AND EXISTS (SELECT 1 FROM i) "
-            "      ON CONFLICT (workspace, tool, params_key) DO UPDATE SET successes = l.successes + $9::int, "
-            "      failures = l.failures + 1 - $9::int, "
-            "      last_success_at = CASE WHEN $9::int = 1 THEN now() ELSE l.last_success_at END, "
-            "      last_failure_at = CASE WHEN $9::int = 0 THEN now() ELSE l.last_failure_at END, "
-            "      last_invocation_id = EXCLUDED.last_invocation_id RETURNING 1) "
+            "l AS (" + counting(f"SELECT workspace, tool, params_key, params, {tallies('$9::int')}, id FROM inv "
+                                "WHERE $9::int IS NOT NULL AND EXISTS (SELECT 1 FROM i)", "$9::int") + " RETURNING 1) "
             "SELECT EXISTS (SELECT 1 FROM k) AS authorized, EXISTS (SELECT 1 FROM i) AS settled, "
             "(SELECT pg_notify($10, id::text || ':' || $6) FROM i) AS announced, (SELECT count(*) FROM l) AS learned",
             curve_key, sender, invocation_id, frame_id, json.dumps(frame), state, json.dumps(result), error,

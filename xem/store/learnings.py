@@ -8,7 +8,28 @@ from typing import Any
 
 import asyncpg
 
-__all__ = ["LearningStore"]
+__all__ = ["LearningStore", "counting", "tallies"]
+
+
+def counting(rows: str, succeeded: str) -> str:
+    """The statement that counts one success (``succeeded`` = 1) or failure (0) of a parameter set; ``rows`` ends
+    the column list with VALUES or a SELECT giving workspace, tool, params_key, params, then ``tallies(succeeded)``,
+    then the invocation id. One text for ``LearningStore.count`` and the router's one-statement result."""
+    return (
+        "INSERT INTO xem.learnings AS l (workspace, tool, params_key, params, successes, failures, last_success_at, "
+        f"last_failure_at, last_invocation_id) {rows} "
+        f"ON CONFLICT (workspace, tool, params_key) DO UPDATE SET successes = l.successes + {succeeded}, "
+        f"failures = l.failures + 1 - {succeeded}, "
+        f"last_success_at = CASE WHEN {succeeded} = 1 THEN now() ELSE l.last_success_at END, "
+        f"last_failure_at = CASE WHEN {succeeded} = 0 THEN now() ELSE l.last_failure_at END, "
+        "last_invocation_id = EXCLUDED.last_invocation_id"
+    )
+
+
+def tallies(succeeded: str) -> str:
+    """successes, failures, last_success_at, last_failure_at of a first count (see ``counting``)."""
+    return (f"{succeeded}, 1 - {succeeded}, CASE WHEN {succeeded} = 1 THEN now() END, "
+            f"CASE WHEN {succeeded} = 0 THEN now() END")
 
 
 class LearningStore:
@@ -19,13 +40,7 @@ class LearningStore:
                     invocation_id: uuid.UUID) -> None:
         """One more success (or failure) of this parameter set."""
         await self.conn.execute(
-            "INSERT INTO xem.learnings AS l (workspace, tool, params_key, params, successes, failures, last_success_at, "
-            "last_failure_at, last_invocation_id) VALUES ($1, $2, $3, $4::jsonb, $5::int, 1 - $5::int, "
-            "CASE WHEN $5::int = 1 THEN now() END, CASE WHEN $5::int = 0 THEN now() END, $6) "
-            "ON CONFLICT (workspace, tool, params_key) DO UPDATE SET successes = l.successes + $5::int, "
-            "failures = l.failures + 1 - $5::int, "
-            "last_success_at = CASE WHEN $5::int = 1 THEN now() ELSE l.last_success_at END, "
-            "last_failure_at = CASE WHEN $5::int = 0 THEN now() ELSE l.last_failure_at END, last_invocation_id = $6",
+            counting(f"VALUES ($1, $2, $3, $4::jsonb, {tallies('$5::int')}, $6)", "$5::int"),
             workspace, tool, key, json.dumps(params), int(succeeded), invocation_id,
         )
 
