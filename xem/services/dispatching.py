@@ -22,7 +22,7 @@ from xem.domain.schemas import validate_arguments
 from xem.errors import AgentStateError, ParameterRefused
 from xem.services._work import Work, XemServices, single_statement, transactional
 from xem.services.leases import authorize
-from xem.services.recovery import on_result, result_of
+from xem.services.recovery import error_of, on_result, result_of
 
 __all__ = ["cancels_due", "claim_dispatches", "create_dispatch", "mark_delivered", "record_progress", "record_result", "unsend"]
 
@@ -104,7 +104,7 @@ async def record_result(xem: XemServices, curve_key: str, frame: Result) -> str 
 async def _settle(w: Work, curve_key: str, frame: Result, state: str) -> tuple[bool, bool]:
     return await w.dispatches.settle(
         curve_key, frame.sender, frame.invocation_id, frame.id, frame.model_dump(mode="json"), state, result_of(frame),
-        None if state == "succeeded" else (frame.error or frame.status), LEARNED.get(state))
+        error_of(frame, state), LEARNED.get(state))
 
 
 @transactional

@@ -220,15 +220,16 @@ async def start_invocation(w: Work, req: CallRequest, *, retention_s: float, max
     session_approved = (chosen is not None and chosen.cadence == "once_per_session" and req.session_ref is not None
                         and await w.invocations.session_approved((chosen.name, chosen.scope, chosen.owner), req.session_ref))
     redacted = redacted_arguments(req.arguments, spec.input_schema)
+    kept = req.arguments if redacted is None else redacted  # what learnings and fork points keep of the arguments
     gated = needs_approval(chosen, spec.risk, policy_required=policy.required, session_approved=session_approved)
     await w.invocations.insert(invocation_id, spec.workspace, spec.tool, req.arguments, digest, spec.risk,
                                state="pending_approval" if gated else "dispatched", agent=None if gated else agent,
                                requested_agent=req.agent, idempotency_key=req.idempotency_key, task_id=req.task_id,
                                caller=req.caller, trace_context=trace.model_dump(), redacted=redacted, template=ident,
                                session_ref=req.session_ref, subplan_id=guarded.subplan_id,
-                               params_key=params_key(req.arguments if redacted is None else redacted))
+                               params_key=params_key(kept))
     await leave_fork_point(w, invocation_id, spec.workspace, spec.tool, spec.risk,
-                           req.arguments if redacted is None else redacted, req.branch_ref, req.caller)
+                           kept, req.branch_ref, req.caller)
     if gated:
         await w.approvals.open(uuid.uuid4(), invocation_id, 0, None, policy.sla_s)
         await w.audit.event("approval_requested", agent=agent, invocation=str(invocation_id), tool=spec.name, risk=spec.risk)

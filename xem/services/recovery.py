@@ -21,7 +21,7 @@ from xem.domain.views import InvocationView, invocation_view
 from xem.services._work import Work, read_only, transactional
 from xem.services.learnings import learn
 
-__all__ = ["ambiguous_key", "list_invocations", "on_lost_agent", "on_lost_dispatch", "on_result",
+__all__ = ["ambiguous_key", "error_of", "list_invocations", "on_lost_agent", "on_lost_dispatch", "on_result",
            "resolve_ambiguous", "result_of"]
 
 _RESULT_FIELDS = ("status", "exit_code", "stdout", "stderr", "truncated", "duration_ms", "error")
@@ -49,6 +49,11 @@ def result_of(frame: Result) -> dict[str, Any]:
     return {k: getattr(frame, k) for k in _RESULT_FIELDS}
 
 
+def error_of(frame: Result, state: str) -> str | None:
+    """The error an invocation settled to ``state`` by ``frame`` keeps: none when it succeeded."""
+    return None if state == "succeeded" else (frame.error or frame.status)
+
+
 async def on_result(w: Work, agent: str, frame: Result) -> None:
     """Settle the invocation of a newly recorded result (a dispatch without an invocation is left alone)."""
     row = await w.invocations.get(frame.invocation_id, lock=True)
@@ -72,8 +77,7 @@ async def on_result(w: Work, agent: str, frame: Result) -> None:
         await w.invocations.set_state(row["id"], "running", result=result)
         await _make_ambiguous(w, row, f"agent {agent} stopped while the tool ran ({frame.status})")
         return
-    error = None if state == "succeeded" else (frame.error or frame.status)
-    await w.invocations.set_state(row["id"], state, result=result, error=error)
+    await w.invocations.set_state(row["id"], state, result=result, error=error_of(frame, state))
     await learn(w, agent, row, state)
 
 

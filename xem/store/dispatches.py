@@ -9,9 +9,13 @@ from typing import Any
 import asyncpg
 
 from servers.kernel import channels
+from xem.store.invocations import moving
 from xem.store.learnings import counting, tallies
 
 __all__ = ["DispatchStore"]
+
+# the agent a frame speaks for, if its key ($1) is an active key of that agent ($2): ``leases.authorize`` as a CTE
+_SPEAKING = "k AS (SELECT agent_name FROM xem.agent_keys WHERE public_key = $1 AND status = 'active' AND agent_name = $2)"
 
 _OPEN = ("queued", "sent", "delivered")
 
@@ -65,7 +69,7 @@ class DispatchStore:
         speaking for ``sender``, the invocation id if the frame was one of its open dispatches). The dispatch becomes
         delivered and its invocation, if still dispatched, running (announced like ``InvocationStore.set_state``)."""
         row = await self.conn.fetchrow(
-            "WITH k AS (SELECT agent_name FROM xem.agent_keys WHERE public_key = $1 AND status = 'active' AND agent_name = $2), "
+            "WITH " + _SPEAKING + ", "
             "d AS (UPDATE xem.dispatches SET state = 'delivered', delivered_at = now() WHERE frame_id = $3 "
             "      AND agent_name = (SELECT agent_name FROM k) AND state IN ('queued', 'sent') RETURNING id), "
             "i AS (UPDATE xem.invocations SET state = 'running', updated_at = now(), started_at = coalesce(started_at, now()) "
@@ -128,21 +132,19 @@ class DispatchStore:
         is counted (``succeeded`` None: nothing to learn). Anything else changes nothing; the general path
         (``record_result`` and ``recovery.on_result``) decides it."""
         row = await self.conn.fetchrow(
-            "WITH k AS (SELECT agent_name FROM xem.agent_keys WHERE public_key = $1 AND status = 'active' AND agent_name = $2), "
+            "WITH " + _SPEAKING + ", "
             "inv AS (SELECT id, workspace, tool, params_key, coalesce(arguments_redacted, arguments) AS params "
             "        FROM xem.invocations WHERE id = $3 AND state IN ('dispatched', 'running') AND params_key IS NOT NULL "
             "        FOR UPDATE), "
             "d AS (UPDATE xem.dispatches SET state = 'completed', result = $5::jsonb, result_frame_id = $4, completed_at = now() "
             "      WHERE id = (SELECT id FROM inv) AND agent_name = (SELECT agent_name FROM k) AND result_frame_id IS NULL "
             "      RETURNING id), "
-            "i AS (UPDATE xem.invocations SET state = $6, updated_at = now(), result = $7::jsonb, error = coalesce($8, error), "
-            "      finished_at = coalesce(finished_at, now()), "
-            "      odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' THEN 'pending' ELSE odm_state END "
+            f"i AS (UPDATE xem.invocations SET {moving('$6', error='$8', result='$7::jsonb')} "
             "      WHERE id = (SELECT id FROM d) RETURNING id), "
             "l AS (" + counting(f"SELECT workspace, tool, params_key, params, {tallies('$9::int')}, id FROM inv "
-                                "WHERE $9::int IS NOT NULL AND EXISTS (SELECT 1 FROM i)", "$9::int") + " RETURNING 1) "
+                                "WHERE $9::int IS NOT NULL AND EXISTS (SELECT 1 FROM i)", "$9::int") + ") "
             "SELECT EXISTS (SELECT 1 FROM k) AS authorized, EXISTS (SELECT 1 FROM i) AS settled, "
-            "(SELECT pg_notify($10, id::text || ':' || $6) FROM i) AS announced, (SELECT count(*) FROM l) AS learned",
+            "(SELECT pg_notify($10, id::text || ':' || $6) FROM i) AS announced",  # l runs unreferenced, as a data-modifying CTE does
             curve_key, sender, invocation_id, frame_id, json.dumps(frame), state, json.dumps(result), error,
             None if succeeded is None else int(succeeded), channels.XEM_INVOCATIONS,
         )

@@ -15,6 +15,23 @@ __all__ = ["InvocationStore"]
 _APPROVAL_FIELDS = ("id", "state", "level", "assignee", "due_at", "decided_at", "decided_by", "reason", "via")
 
 
+def moving(state: str, *, agent: str = "NULL", error: str = "NULL", result: str = "NULL") -> str:
+    """The SET list that moves an invocation to ``state`` (SQL expressions, the parameters of a statement; the
+    service checked the transition): its timestamps, and a final state queues the ODM activity of a call with a
+    task. One text for ``InvocationStore.set_state`` and the router's one-statement result."""
+    return (
+        f"state = {state}, updated_at = now(), agent_name = coalesce({agent}, agent_name), "
+        f"error = coalesce({error}, error), result = coalesce({result}, result), "
+        f"dispatched_at = CASE WHEN {state} = 'dispatched' THEN now() ELSE dispatched_at END, "
+        f"started_at = CASE WHEN {state} = 'running' THEN coalesce(started_at, now()) ELSE started_at END, "
+        f"finished_at = CASE WHEN {state} IN ('succeeded', 'failed', 'rejected', 'timeout', 'cancelled', 'ambiguous') "
+        "                   THEN coalesce(finished_at, now()) ELSE finished_at END, "
+        "odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' "
+        f"                  AND {state} IN ('succeeded', 'failed', 'rejected', 'timeout', 'cancelled') THEN 'pending' "
+        "                 ELSE odm_state END"
+    )
+
+
 class InvocationStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
@@ -97,15 +114,7 @@ class InvocationStore:
                         result: dict[str, Any] | None = None) -> None:
         """Move to ``state`` (the service checked the transition), stamping the matching timestamp."""
         await self.conn.execute(  # the notice in the same statement: one round trip
-            "WITH moved AS (UPDATE xem.invocations SET state = $2, updated_at = now(), agent_name = coalesce($3, agent_name), "
-            "error = coalesce($4, error), result = coalesce($5::jsonb, result), "
-            "dispatched_at = CASE WHEN $2 = 'dispatched' THEN now() ELSE dispatched_at END, "
-            "started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END, "
-            "finished_at = CASE WHEN $2 IN ('succeeded', 'failed', 'rejected', 'timeout', 'cancelled', 'ambiguous') "
-            "                   THEN coalesce(finished_at, now()) ELSE finished_at END, "
-            "odm_state = CASE WHEN task_id IS NOT NULL AND odm_state = 'none' "
-            "                  AND $2 IN ('succeeded', 'failed', 'rejected', 'timeout', 'cancelled') THEN 'pending' "
-            "                 ELSE odm_state END "
+            f"WITH moved AS (UPDATE xem.invocations SET {moving('$2', agent='$3', error='$4', result='$5::jsonb')} "
             "WHERE id = $1 RETURNING id) SELECT pg_notify($6, $1::text || ':' || $2) FROM moved",
             invocation_id, state, agent, error, None if result is None else json.dumps(result), channels.XEM_INVOCATIONS,
         )
