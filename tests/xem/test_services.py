@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from servers.kernel import channels
+from servers.runtime.database import Target, open_pool
 from tests.support.wait import wait_for
 from xem import services
 from xem.domain.joinkeys import mint_join_key as mint_unrecorded
 from xem.domain.keys import fingerprint, new_keypair
 from xem.domain.manifest import Manifest, ToolSpec, WorkspaceSpec, manifest_hash
 from xem.domain.protocol import Enroll, LeaseRenewal, ManifestFrame, Result
+from xem.domain.scope import Scope
 from xem.errors import AgentStateError, EnrollmentRefused, ParameterRefused
 from xem.keyfiles import join_secret
 
@@ -248,3 +250,46 @@ async def test_a_result_settles_its_invocation_and_counts_its_learning_once_and_
     rows = await bus.pool.fetch("SELECT params, successes, failures, last_invocation_id FROM xem.learnings")
     assert [(r["params"], r["successes"], r["failures"], r["last_invocation_id"]) for r in rows] == [
         ('{"msg": "hi"}', 1, 1, second)]  # one parameter set: both paths key it alike
+
+
+async def test_a_call_without_approval_is_read_in_one_statement_and_written_in_one_with_its_dispatch_and_both_notices(bus):
+    read = ToolSpec(name="look", workspace="ws", description="look", risk="read", timeout_s=5, input_schema=TOOL.input_schema)
+    for name in ("a1", "a2"):
+        key = new_keypair()[0].decode()
+        token, _ = await services.mint_join_key(bus.xem, bus.home, "xem", 60, max_ttl_s=3600)
+        await services.enroll(bus.xem, join_secret(bus.home), Enroll(
+            sender=name, join_key=token, public_key=key, manifest=MANIFEST.model_copy(update={"tools": (read,)})), key)
+    await services.set_scope(bus.xem, "ws", Scope(patterns={"msg": "h.*"}))
+    heard: list[tuple[str, str]] = []
+    sent: list[str] = []
+    pool = await open_pool(Target("bus", bus.dsn, embedded=False), max_size=1)  # as the servers open theirs
+    xem = services.XemServices(pool)
+    try:
+        async with bus.pool.acquire() as listener:
+            def hear(*args: object) -> None:
+                heard.append((str(args[2]), str(args[3])))
+
+            for channel in (channels.XEM_INVOCATIONS, channels.XEM_DISPATCH):
+                await listener.add_listener(channel, hear)
+            async with pool.acquire() as conn:
+                conn.add_query_logger(lambda q: sent.append(q.query))
+            first = await services.start_invocation(xem, services.CallRequest("ws", "look", {"msg": "hi"}),
+                                                    retention_s=60, max_argument_bytes=10_000)
+            sent.clear()  # the first call built the catalog from the manifests; the next finds it cached
+            second = await services.start_invocation(xem, services.CallRequest("ws", "look", {"msg": "ho"}),
+                                                     retention_s=60, max_argument_bytes=10_000)
+            assert len(sent) == 2, sent  # the context, then the invocation with its dispatch: no BEGIN, no COMMIT
+            await wait_for(lambda: len(heard) == 4, what="the four notices")
+            for channel in (channels.XEM_INVOCATIONS, channels.XEM_DISPATCH):
+                await listener.remove_listener(channel, hear)
+    finally:
+        await pool.close()
+    assert (first.invocation.state, first.invocation.agent, second.invocation.agent) == ("dispatched", "a1", "a2")  # least in flight
+    assert first.invocation.dispatched_at is not None and first.invocation.arguments == {"msg": "hi"}
+    row = await bus.pool.fetchrow(
+        "SELECT d.agent_name, d.params, d.scope, d.state, d.trace_context = i.trace_context AS same_trace, d.frame_id "
+        "FROM xem.dispatches d JOIN xem.invocations i USING (id) WHERE d.id = $1", uuid.UUID(first.invocation.id))
+    assert (row["agent_name"], row["params"], row["state"], row["same_trace"]) == ("a1", '{"msg": "hi"}', "queued", True)
+    assert row["scope"] == '{"patterns": {"msg": "h.*"}, "path_prefixes": []}' and row["frame_id"] is not None
+    assert sorted(heard) == sorted([(channels.XEM_INVOCATIONS, f"{first.invocation.id}:dispatched"), (channels.XEM_DISPATCH, "a1"),
+                                    (channels.XEM_INVOCATIONS, f"{second.invocation.id}:dispatched"), (channels.XEM_DISPATCH, "a2")])

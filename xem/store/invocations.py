@@ -43,27 +43,57 @@ class InvocationStore:
     async def notify_progress(self, invocation_id: uuid.UUID) -> None:
         await self.conn.execute("SELECT pg_notify($1, $2)", channels.XEM_PROGRESS, str(invocation_id))
 
+    async def context(self, workspace: str) -> asyncpg.Record:
+        """What starting a call in ``workspace`` reads, in one statement: the workspace's ``kind`` and ``scope`` (NULL:
+        no record), its model ``bindings`` ([role, model id, model id or NULL, provider, available, reported_by]), the
+        ``serving`` agents ([name, manifest hash], by name: ``AgentStore.serving_hashes``), the ``in_flight`` count of
+        each agent and the workspace's approval ``policies`` (JSON text each)."""
+        row = await self.conn.fetchrow(
+            "SELECT w.kind, w.scope, "
+            "(SELECT coalesce(json_agg(json_build_array(b.role, b.model_id, m.id, m.provider, m.available, m.reported_by)), '[]') "
+            " FROM xem.workspace_models b LEFT JOIN xem.models m ON m.id = b.model_id WHERE b.workspace = $1) AS bindings, "
+            "(SELECT coalesce(json_agg(json_build_array(name, coalesce(manifest_hash, '')) ORDER BY name), '[]') "
+            " FROM xem.agents WHERE state = 'online' AND manifest IS NOT NULL) AS serving, "
+            "(SELECT coalesce(json_object_agg(agent_name, n), '{}') FROM (SELECT agent_name, count(*) AS n FROM xem.invocations "
+            " WHERE state IN ('dispatched', 'running') AND agent_name IS NOT NULL GROUP BY agent_name) c) AS in_flight, "
+            "(SELECT coalesce(json_agg(p), '[]') FROM xem.approval_policies p WHERE p.workspace = $1) AS policies "
+            "FROM (SELECT 1) one LEFT JOIN xem.workspaces w ON w.name = $1",
+            workspace,
+        )
+        assert row is not None
+        return row
+
     async def insert(self, invocation_id: uuid.UUID, workspace: str, tool: str, arguments: dict[str, Any], digest: str,
                      risk: str, *, state: str, agent: str | None = None, requested_agent: str | None,
                      idempotency_key: str | None, task_id: str | None, caller: str | None, trace_context: dict[str, Any],
                      redacted: dict[str, Any] | None = None, template: tuple[str, str, str, int] | None = None,
                      session_ref: str | None = None, subplan_id: uuid.UUID | None = None,
-                     params_key: str | None = None) -> None:
+                     params_key: str | None = None,
+                     dispatch: tuple[uuid.UUID, dict[str, Any] | None] | None = None) -> asyncpg.Record:
         """A new invocation in its first ``state`` (pending_approval, or dispatched to ``agent``), announced like a
         change; ``redacted``: the arguments with secrets redacted, when that differs from them; ``params_key``: their
-        learnings key."""
+        learnings key; ``dispatch`` (frame id, scope): and its dispatch queued for the router, announced to every router
+        (``DispatchStore.create``), in the same statement. The new row."""
         name, scope, owner, version = template or (None, None, None, None)
-        await self.conn.execute(
+        frame_id, dispatch_scope = dispatch or (None, None)
+        row = await self.conn.fetchrow(
             "WITH created AS (INSERT INTO xem.invocations (id, workspace, tool, arguments, request_hash, risk, state, "
             "requested_agent, idempotency_key, task_id, caller, trace_context, arguments_redacted, template_name, "
             "template_scope, template_owner, template_version, session_ref, subplan_id, agent_name, dispatched_at, params_key) "
             "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $19, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, "
-            "$17, $18, $20, CASE WHEN $19 = 'dispatched' THEN now() END, $22) RETURNING id) "
-            "SELECT pg_notify($21, id::text || ':' || $19) FROM created",
+            "$17, $18, $20, CASE WHEN $19 = 'dispatched' THEN now() END, $22) RETURNING *), "
+            "queued AS (INSERT INTO xem.dispatches (id, agent_name, workspace, tool, params, risk, frame_id, trace_context, "
+            "state, scope) SELECT id, agent_name, workspace, tool, arguments, risk, $23, trace_context, 'queued', $24::jsonb "
+            "FROM created WHERE $23::uuid IS NOT NULL RETURNING agent_name) "
+            "SELECT created.*, pg_notify($21, created.id::text || ':' || $19) AS announced, "
+            "(SELECT pg_notify($25, agent_name) FROM queued) AS queued FROM created",
             invocation_id, workspace, tool, json.dumps(arguments), digest, risk, requested_agent, idempotency_key, task_id,
             caller, json.dumps(trace_context), None if redacted is None else json.dumps(redacted), name, scope, owner,
             version, session_ref, subplan_id, state, agent, channels.XEM_INVOCATIONS, params_key,
+            frame_id, None if dispatch_scope is None else json.dumps(dispatch_scope), channels.XEM_DISPATCH,
         )
+        assert row is not None
+        return row
 
     async def session_approved(self, template: tuple[str, str, str], session_ref: str) -> bool:
         """Whether an invocation under ``template`` (name, scope, owner) in ``session_ref`` has a granted approval."""
